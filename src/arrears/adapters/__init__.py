@@ -1,0 +1,1 @@
+"""Adapters: databases, the portfolio engine, channels, crypto."""

@@ -1,0 +1,1 @@
+"""Entrypoints: CLI, REST API, web desk. They only translate and call services."""
