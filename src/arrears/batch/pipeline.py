@@ -1,0 +1,10 @@
+"""The daily run: its steps in order. Each step is ``run(*, app, as_of) -> StepResult``,
+rewrites its own partition for ``as_of`` and can be re-run for any past day.
+
+Steps are named by module path so that each part of the product plugs its step in here.
+"""
+
+from __future__ import annotations
+
+# (step name, "module:function"), in the order they run.
+STEPS: list[tuple[str, str]] = []
