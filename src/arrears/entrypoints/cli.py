@@ -8,6 +8,7 @@ from arrears.entrypoints import (  # noqa: F401  (modules register their command
     cli_analytics,
     cli_compliance,
     cli_conversation,
+    cli_demo,
     cli_desk,
     cli_portfolio,
     cli_scoring,
