@@ -1,0 +1,1 @@
+"""Supervisor analytics: portfolio, operations and strategy figures, charts and reports."""
