@@ -226,7 +226,7 @@ def vintage_curves(con: Any, *, filters: Filters, thresholds: list[int]) -> pd.D
     return frame[cols].reset_index(drop=True)
 
 
-def _net_payments(con: Any) -> Any:
+def net_payments(con: Any) -> Any:
     """Payments with their signed amount: a reversal takes back the payment it names."""
     p = con.table(PAYMENTS)
     original = p.select(rid="payment_id", ramount="amount")
@@ -250,7 +250,7 @@ def recovery_by_entry(con: Any, *, filters: Filters, window_days: int,
         loans = con.table("loans").filter(lambda x: x.product == filters.product)
         e = e.semi_join(loans.select("loan_id"), "loan_id")
     e = e.mutate(event_id=ibis.row_number())
-    pay = _net_payments(con)
+    pay = net_payments(con)
     hits = e.join(pay, (e.loan_id == pay.loan_id) & (pay.paid_on > e.as_of)
                   & (pay.paid_on <= e.as_of + ibis.interval(days=window_days)))
     paid = hits.group_by("event_id").aggregate(paid=hits.signed.sum())

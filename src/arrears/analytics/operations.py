@@ -1,0 +1,239 @@
+"""Operations views: what the collectors did and what it brought, from the operations store.
+
+Counts are computed in the database (SQLAlchemy Core, one grouped query per measure);
+Python only joins the small aggregates. Days are days in the reporting time zone: each
+attempt falls in the day whose UTC interval contains its timestamp (a range join on a small
+table of day boundaries, exact across daylight-saving changes).
+
+Definitions:
+- contact rate: attempts that reached someone / attempts;
+- right-party-contact (RPC) rate: attempts that reached the borrower / attempts;
+- promise rate: promises to pay made / right-party contacts;
+- promise kept rate: promises kept / promises that fell due and were resolved (kept, partly
+  kept or broken);
+- amount recovered: money paid (net of reversals) by the borrowers of a collector's cases
+  while the case was open, credited to the collector the case is assigned to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import Date, DateTime, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise, User
+from arrears.analytics.filters import Filters
+from arrears.analytics.portfolio import ZERO, has_table, net_payments, ratio
+from arrears.analytics.settings import AnalyticsSettings
+
+KEYS = ["day", "user_id"]
+COUNTS = ["attempts", "contacts", "rpc", "promises", "promises_due", "kept", "partly_kept",
+          "broken"]
+MONEY_COLS = ["promised_amount", "recovered"]
+RESOLVED = ("kept", "partly_kept", "broken")
+UNASSIGNED = 0  # user_id used for money on cases assigned to no one
+
+
+@dataclass(frozen=True)
+class OpsContext:
+    """What an operations query needs: the store, the engine and how to read the figures."""
+
+    session: Session
+    portfolio: Any
+    settings: AnalyticsSettings
+    timezone: str
+    filters: Filters
+
+
+def day_bounds(start: date, end: date, tz: str) -> list[tuple[date, datetime, datetime]]:
+    """Each local day from ``start`` to ``end`` with its [start, end) instants in UTC."""
+    zone = ZoneInfo(tz)
+    out = []
+    day = start
+    while day <= end:
+        lo = datetime.combine(day, time(0), zone).astimezone(UTC)
+        hi = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+        out.append((day, lo, hi))
+        day += timedelta(days=1)
+    return out
+
+
+def _days_cte(bounds: list[tuple[date, datetime, datetime]]) -> Any:
+    rows = [select(literal(d, Date).label("day"), literal(lo, DateTime(timezone=True)).label("lo"),
+                   literal(hi, DateTime(timezone=True)).label("hi")) for d, lo, hi in bounds]
+    return union_all(*rows).cte("days")
+
+
+def _team_users(ctx: OpsContext) -> Any:
+    return select(User.user_id).where(User.team_id == ctx.filters.team_id)
+
+
+def _attempt_counts(ctx: OpsContext, days: Any) -> pd.DataFrame:
+    a = ContactAttempt
+    s = ctx.settings
+    stmt = (select(days.c.day, func.coalesce(a.user_id, UNASSIGNED).label("user_id"),
+                   func.count().label("attempts"),
+                   func.sum(case((a.result.in_(s.contact_results), 1), else_=0)).label("contacts"),
+                   func.sum(case((a.result.in_(s.rpc_results), 1), else_=0)).label("rpc"))
+            .select_from(a).join(days, and_(a.at >= days.c.lo, a.at < days.c.hi))
+            .group_by(days.c.day, a.user_id))
+    if ctx.filters.team_id:
+        stmt = stmt.where(a.user_id.in_(_team_users(ctx)))
+    return _frame(ctx.session.execute(stmt))
+
+
+def _promises_made(ctx: OpsContext, days: Any) -> pd.DataFrame:
+    p = Promise
+    uid = func.coalesce(p.user_id, UNASSIGNED)
+    stmt = (select(days.c.day, uid.label("user_id"), func.count().label("promises"),
+                   func.sum(p.amount).label("promised_amount"))
+            .select_from(p).join(days, and_(p.created_at >= days.c.lo, p.created_at < days.c.hi))
+            .group_by(days.c.day, p.user_id))
+    if ctx.filters.team_id:
+        stmt = stmt.where(p.user_id.in_(_team_users(ctx)))
+    return _frame(ctx.session.execute(stmt))
+
+
+def _promises_due(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
+    p = Promise
+    uid = func.coalesce(p.user_id, UNASSIGNED)
+    counts = {s: func.sum(case((p.status == s, 1), else_=0)).label(s) for s in RESOLVED}
+    stmt = (select(p.due_on.label("day"), uid.label("user_id"),
+                   func.count().label("promises_due"), *counts.values())
+            .where(p.due_on.between(start, end), p.status.in_(RESOLVED))
+            .group_by(p.due_on, p.user_id))
+    if ctx.filters.team_id:
+        stmt = stmt.where(p.user_id.in_(_team_users(ctx)))
+    return _frame(ctx.session.execute(stmt))
+
+
+def _frame(result: Any) -> pd.DataFrame:
+    frame = pd.DataFrame(result.mappings().all())
+    if not frame.empty and "day" in frame:
+        frame["day"] = frame["day"].map(_as_date)
+    return frame
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _case_owners(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
+    """Cases open at some time in the range, with their customer and collector."""
+    c = CollectionCase
+    stmt = select(c.customer_id, c.opened_on, c.closed_on,
+                  func.coalesce(c.assigned_to, UNASSIGNED).label("user_id")).where(
+        c.opened_on <= end, or_(c.closed_on.is_(None), c.closed_on >= start))
+    if ctx.filters.team_id:
+        stmt = stmt.where(or_(c.assigned_to.in_(_team_users(ctx)),
+                              and_(c.assigned_to.is_(None), c.team_id == ctx.filters.team_id)))
+    frame = pd.DataFrame(ctx.session.execute(stmt).mappings().all(),
+                         columns=["customer_id", "opened_on", "closed_on", "user_id"])
+    for col in ("opened_on", "closed_on"):
+        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
+    return frame
+
+
+def _recovered(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
+    """Net payments per day and collector, from the portfolio engine, for open cases."""
+    con = ctx.portfolio
+    owners = _case_owners(ctx, start, end)
+    if owners.empty or not (has_table(con, "payments") and has_table(con, "loans")):
+        return pd.DataFrame(columns=["day", "user_id", "recovered"])
+    import ibis
+
+    cases = ibis.memtable(owners).mutate(opened_on=ibis._.opened_on.cast("date"),
+                                         closed_on=ibis._.closed_on.cast("date"))
+    loans = con.table("loans").select("loan_id", "customer_id")
+    pay = net_payments(con)
+    pay = pay.filter((pay.paid_on >= start) & (pay.paid_on <= end))
+    pay = pay.join(loans, "loan_id")
+    hit = pay.join(cases, (pay.customer_id == cases.customer_id)
+                   & (pay.paid_on >= cases.opened_on)
+                   & (cases.closed_on.isnull() | (pay.paid_on <= cases.closed_on)))
+    agg = hit.group_by([hit.paid_on.name("day"), "user_id"]).aggregate(recovered=hit.signed.sum())
+    frame = agg.to_pandas()
+    frame["day"] = frame["day"].map(_as_date)
+    return frame
+
+
+def daily_activity(ctx: OpsContext) -> pd.DataFrame:
+    """One row per local day and collector: counts and money, zeros filled in."""
+    f = ctx.filters
+    assert f.date_from and f.date_to, "filters need a date range (Filters.with_defaults)"
+    days = _days_cte(day_bounds(f.date_from, f.date_to, ctx.timezone))
+    parts = [_attempt_counts(ctx, days), _promises_made(ctx, days),
+             _promises_due(ctx, f.date_from, f.date_to), _recovered(ctx, f.date_from, f.date_to)]
+    frame = _merge(parts)
+    return _with_users(ctx.session, frame)
+
+
+def _merge(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    merged = pd.DataFrame(columns=KEYS)
+    for part in parts:
+        if part is not None and not part.empty:
+            merged = merged.merge(part, on=KEYS, how="outer")
+    for col in COUNTS:
+        merged[col] = (merged[col] if col in merged else pd.Series(0, index=merged.index))
+        merged[col] = merged[col].fillna(0).astype(int)
+    for col in MONEY_COLS:
+        merged[col] = (merged[col] if col in merged else pd.Series(ZERO, index=merged.index))
+        merged[col] = merged[col].map(_money)
+    merged["user_id"] = merged["user_id"].astype(int)
+    return merged.sort_values(KEYS, kind="stable").reset_index(drop=True)
+
+
+def _money(value: Any) -> Decimal:
+    if value is None or (not isinstance(value, Decimal) and pd.isna(value)):
+        return ZERO
+    return Decimal(str(value)).quantize(ZERO)
+
+
+def _with_users(session: Session, frame: pd.DataFrame) -> pd.DataFrame:
+    ids = [int(u) for u in frame["user_id"].unique() if u != UNASSIGNED]
+    users = {r.user_id: r for r in session.execute(
+        select(User.user_id, User.username, User.display_name, User.team_id)
+        .where(User.user_id.in_(ids))).all()} if ids else {}
+    frame["collector"] = frame["user_id"].map(
+        lambda u: users[u].display_name if u in users else "-")
+    frame["team_id"] = frame["user_id"].map(
+        lambda u: (users[u].team_id or "-") if u in users else "-")
+    return frame
+
+
+def with_rates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the four rates to a frame of summed counts."""
+    return frame.assign(
+        contact_rate=ratio(frame["contacts"], frame["attempts"]),
+        rpc_rate=ratio(frame["rpc"], frame["attempts"]),
+        promise_rate=ratio(frame["promises"], frame["rpc"]),
+        kept_rate=ratio(frame["kept"], frame["promises_due"]))
+
+
+def rollup(daily: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Sum the daily figures by ``by`` (for example week, team, collector) and add rates."""
+    cols = [*by, *COUNTS, *MONEY_COLS]
+    if daily.empty:
+        return with_rates(pd.DataFrame(columns=cols).astype({c: int for c in COUNTS}))
+    sums = daily.groupby(by, as_index=False, sort=True).agg(
+        **{c: (c, "sum") for c in [*COUNTS, *MONEY_COLS]})
+    for col in MONEY_COLS:
+        sums[col] = sums[col].map(_money)
+    return with_rates(sums[cols]).reset_index(drop=True)
+
+
+def iso_week(day: date) -> str:
+    """``2026-W09``: the ISO week a day belongs to."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

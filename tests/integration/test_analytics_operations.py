@@ -1,0 +1,170 @@
+"""Operations figures from the operations store (SQLite and PostgreSQL) and the engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import ibis
+import pandas as pd
+import pytest
+
+from arrears.adapters.db.base import unit_of_work
+from arrears.adapters.db.tables import (
+    CollectionCase,
+    ContactAttempt,
+    Customer,
+    Promise,
+    User,
+)
+from arrears.analytics.filters import Filters
+from arrears.analytics.operations import OpsContext, daily_activity, iso_week, rollup
+from arrears.analytics.settings import AnalyticsSettings
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def seed_store(app) -> None:
+    with unit_of_work(app.session_factory) as s:
+        s.add_all([
+            User(user_id=1, username="li", display_name="Li Na", password_hash="x",
+                 role="collector", team_id="A"),
+            User(user_id=2, username="wang", display_name="Wang Wei", password_hash="x",
+                 role="collector", team_id="A"),
+            User(user_id=3, username="smith", display_name="Jo Smith", password_hash="x",
+                 role="collector", team_id="B"),
+        ])
+        for cid in ("c1", "c2", "c3"):
+            s.add(Customer(customer_id=cid, full_name_enc="enc", full_name_masked="*",
+                           country="CN"))
+        s.flush()
+        s.add_all([
+            CollectionCase(case_id=1, customer_id="c1", opened_on=date(2026, 3, 1),
+                           as_of=date(2026, 3, 1), currency="CNY", bucket="M1",
+                           overdue_amount=Decimal("100.00"),
+                           outstanding_principal=Decimal("900.00"), assigned_to=1,
+                           team_id="A", closed_on=date(2026, 3, 4), status="closed"),
+            CollectionCase(case_id=2, customer_id="c2", opened_on=date(2026, 3, 1),
+                           as_of=date(2026, 3, 1), currency="CNY", bucket="M2",
+                           overdue_amount=Decimal("300.00"),
+                           outstanding_principal=Decimal("900.00"), assigned_to=2,
+                           team_id="A"),
+            CollectionCase(case_id=3, customer_id="c3", opened_on=date(2026, 3, 1),
+                           as_of=date(2026, 3, 1), currency="CNY", bucket="M1",
+                           overdue_amount=Decimal("50.00"),
+                           outstanding_principal=Decimal("500.00"), assigned_to=3,
+                           team_id="B"),
+        ])
+        s.flush()
+        attempts = [
+            # 2026-03-01 17:30 UTC is 2026-03-02 01:30 in Shanghai.
+            (1, 1, "2026-03-01T17:30:00", "rpc"),
+            (2, 1, "2026-03-02T02:00:00", "no_answer"),
+            (3, 2, "2026-03-02T03:00:00", "third_party"),
+            (4, 2, "2026-03-02T04:00:00", "rpc"),
+            (5, 3, "2026-03-02T05:00:00", "busy"),
+            (6, 1, "2026-03-01T15:59:00", "rpc"),  # 23:59 on 2026-03-01 local
+        ]
+        for aid, user, at, result in attempts:
+            s.add(ContactAttempt(attempt_id=aid, case_id=user, customer_id=f"c{user}",
+                                 user_id=user, at=utc(at), channel="phone", party="self",
+                                 result=result))
+        s.flush()
+        s.add_all([
+            Promise(case_id=1, attempt_id=1, user_id=1, created_at=utc("2026-03-01T17:31:00"),
+                    amount=Decimal("100.00"), currency="CNY", due_on=date(2026, 3, 3),
+                    status="kept", paid_amount=Decimal("100.00"), resolved_on=date(2026, 3, 3)),
+            Promise(case_id=2, attempt_id=4, user_id=2, created_at=utc("2026-03-02T04:01:00"),
+                    amount=Decimal("150.00"), currency="CNY", due_on=date(2026, 3, 3),
+                    status="broken", paid_amount=Decimal("0.00"), resolved_on=date(2026, 3, 4)),
+            Promise(case_id=2, attempt_id=4, user_id=2, created_at=utc("2026-03-02T04:02:00"),
+                    amount=Decimal("150.00"), currency="CNY", due_on=date(2026, 3, 9),
+                    status="open"),
+        ])
+
+
+def seed_engine(app) -> None:
+    con = app.portfolio()
+    con.create_table("loans", ibis.memtable(pd.DataFrame(
+        {"loan_id": ["L1", "L2", "L3"], "customer_id": ["c1", "c2", "c3"]})))
+    payments = pd.DataFrame([
+        ("p1", "L1", date(2026, 3, 3), "100.00", "payment", None),
+        ("p2", "L1", date(2026, 3, 6), "500.00", "payment", None),  # after the case closed
+        ("p3", "L3", date(2026, 3, 2), "30.00", "payment", None),
+        ("p4", "L3", date(2026, 3, 3), "30.00", "reversal", "p3"),
+        ("p5", "L2", date(2026, 2, 27), "70.00", "payment", None),  # before the case opened
+    ], columns=["payment_id", "loan_id", "paid_on", "amount", "kind", "reverses_payment_id"])
+    con.create_table("payments", ibis.memtable(payments).mutate(
+        amount=ibis._.amount.cast("decimal(18,2)")))
+
+
+@pytest.fixture
+def ctx_for(app):
+    seed_store(app)
+    seed_engine(app)
+    sessions = []
+
+    def make(**filters) -> OpsContext:
+        session = app.session_factory()
+        sessions.append(session)
+        f = Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 7), **filters)
+        return OpsContext(session=session, portfolio=app.portfolio(),
+                          settings=AnalyticsSettings(), timezone="Asia/Shanghai", filters=f)
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+def one(frame: pd.DataFrame, **where) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for col, value in where.items():
+        mask &= frame[col] == value
+    assert mask.sum() == 1, f"{where}: {mask.sum()} rows"
+    return frame[mask].iloc[0]
+
+
+class TestDailyActivity:
+    def test_attempts_fall_on_local_days(self, ctx_for):
+        daily = daily_activity(ctx_for())
+        li_first = one(daily, day=date(2026, 3, 1), user_id=1)
+        li_second = one(daily, day=date(2026, 3, 2), user_id=1)
+        assert (li_first["attempts"], li_first["rpc"]) == (1, 1)
+        assert (li_second["attempts"], li_second["contacts"], li_second["rpc"]) == (2, 1, 1)
+
+    def test_promises_made_and_resolved(self, ctx_for):
+        daily = daily_activity(ctx_for())
+        wang = one(daily, day=date(2026, 3, 2), user_id=2)
+        assert (wang["promises"], wang["promised_amount"]) == (2, Decimal("300.00"))
+        due = one(daily, day=date(2026, 3, 3), user_id=2)
+        assert (due["promises_due"], due["broken"], due["kept"]) == (1, 1, 0)
+
+    def test_recovered_only_while_the_case_is_open_and_net_of_reversals(self, ctx_for):
+        daily = daily_activity(ctx_for())
+        totals = daily.groupby("user_id")["recovered"].sum()
+        assert totals[1] == Decimal("100.00")
+        assert totals.get(2, Decimal("0")) == Decimal("0")
+        assert totals[3] == Decimal("0.00")  # 30 paid, then reversed
+
+    def test_team_filter_keeps_only_its_collectors(self, ctx_for):
+        daily = daily_activity(ctx_for(team_id="B"))
+        assert set(daily["user_id"]) == {3}
+        assert set(daily["team_id"]) == {"B"}
+
+
+class TestRollups:
+    def test_rates_per_team(self, ctx_for):
+        teams = rollup(daily_activity(ctx_for()), ["team_id"])
+        a = one(teams, team_id="A")
+        assert (a["attempts"], a["contacts"], a["rpc"]) == (5, 4, 3)
+        assert a["contact_rate"] == 0.8 and a["rpc_rate"] == 0.6
+        assert a["promise_rate"] == 1.0  # 3 promises over 3 right-party contacts
+        assert a["kept_rate"] == 0.5
+
+    def test_weeks(self, ctx_for):
+        daily = daily_activity(ctx_for())
+        weeks = rollup(daily.assign(week=daily["day"].map(iso_week)), ["week"])
+        assert list(weeks["week"]) == ["2026-W09", "2026-W10"]
+        assert weeks["attempts"].sum() == 6
