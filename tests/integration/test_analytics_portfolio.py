@@ -51,6 +51,13 @@ ROWS = [
 @pytest.fixture
 def con():
     backend = ibis.duckdb.connect()
+    load_book(backend)
+    yield backend
+    backend.disconnect()
+
+
+def load_book(backend) -> None:
+    """The hand-built book's snapshots, events, payments and loans, in ``backend``."""
     frame = pd.DataFrame(ROWS)
     backend.create_table("delinquency_snapshots", ibis.memtable(frame).mutate(
         overdue_amount=ibis._.overdue_amount.cast("decimal(18,2)"),
@@ -86,9 +93,8 @@ def con():
     backend.create_table("payments", ibis.memtable(payments).mutate(
         amount=ibis._.amount.cast("decimal(18,2)")))
     backend.create_table("loans", ibis.memtable(pd.DataFrame(
-        [{"loan_id": r["loan_id"], "product": r["product"]} for r in ROWS]).drop_duplicates()))
-    yield backend
-    backend.disconnect()
+        [{"loan_id": r["loan_id"], "customer_id": r["customer_id"], "product": r["product"],
+          "currency": r["currency"]} for r in ROWS]).drop_duplicates()))
 
 
 def cell(frame: pd.DataFrame, **where: object) -> pd.Series:

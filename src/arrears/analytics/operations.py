@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise, User
 from arrears.analytics.filters import Filters
-from arrears.analytics.portfolio import ZERO, has_table, net_payments, ratio
+from arrears.analytics.portfolio import ZERO, has_table, net_payments, ratio, scoped_loans
 from arrears.analytics.settings import AnalyticsSettings
 
 KEYS = ["day", "user_id"]
@@ -96,6 +96,8 @@ def _promises_made(ctx: OpsContext, days: Any) -> pd.DataFrame:
                    func.sum(p.amount).label("promised_amount"))
             .select_from(p).join(days, and_(p.created_at >= days.c.lo, p.created_at < days.c.hi))
             .group_by(days.c.day, p.user_id))
+    if ctx.filters.currency:
+        stmt = stmt.where(p.currency == ctx.filters.currency)
     if ctx.filters.team_id:
         stmt = stmt.where(p.user_id.in_(_team_users(ctx)))
     return _frame(ctx.session.execute(stmt))
@@ -155,7 +157,7 @@ def _recovered(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
 
     cases = ibis.memtable(owners).mutate(opened_on=ibis._.opened_on.cast("date"),
                                          closed_on=ibis._.closed_on.cast("date"))
-    loans = con.table("loans").select("loan_id", "customer_id")
+    loans = scoped_loans(con, ctx.filters).select("loan_id", "customer_id")
     pay = net_payments(con)
     pay = pay.filter((pay.paid_on >= start) & (pay.paid_on <= end))
     pay = pay.join(loans, "loan_id")

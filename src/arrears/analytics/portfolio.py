@@ -100,6 +100,8 @@ def _scoped(con: Any, filters: Filters) -> Any:
     t = con.table(SNAPSHOTS)
     if filters.product:
         t = t.filter(t.product == filters.product)
+    if filters.currency:
+        t = t.filter(t.currency == filters.currency)
     return t
 
 
@@ -226,6 +228,25 @@ def vintage_curves(con: Any, *, filters: Filters, thresholds: list[int]) -> pd.D
     return frame[cols].reset_index(drop=True)
 
 
+def scoped_loans(con: Any, filters: Filters) -> Any:
+    """The loans of the filtered product and currency."""
+    loans = con.table("loans")
+    if filters.product:
+        loans = loans.filter(loans.product == filters.product)
+    if filters.currency:
+        loans = loans.filter(loans.currency == filters.currency)
+    return loans
+
+
+def currencies(con: Any) -> list[str]:
+    """The book's currencies, the one with the most loans first."""
+    if not has_table(con, SNAPSHOTS):
+        return []
+    t = con.table(SNAPSHOTS)
+    frame = t.group_by("currency").aggregate(n=t.count()).order_by(ibis.desc("n")).to_pandas()
+    return [str(c) for c in frame["currency"]]
+
+
 def net_payments(con: Any) -> Any:
     """Payments with their signed amount: a reversal takes back the payment it names."""
     p = con.table(PAYMENTS)
@@ -246,9 +267,8 @@ def recovery_by_entry(con: Any, *, filters: Filters, window_days: int,
     e = e.filter(e.kind.isin(["entered", "rolled_forward"]) & (e.overdue_amount > 0)
                  & (e.as_of <= as_of - timedelta(days=window_days)))
     e = _narrow(e, filters, day="as_of", bucket="to_bucket")
-    if filters.product:
-        loans = con.table("loans").filter(lambda x: x.product == filters.product)
-        e = e.semi_join(loans.select("loan_id"), "loan_id")
+    if filters.product or filters.currency:
+        e = e.semi_join(scoped_loans(con, filters).select("loan_id"), "loan_id")
     e = e.mutate(event_id=ibis.row_number())
     pay = net_payments(con)
     hits = e.join(pay, (e.loan_id == pay.loan_id) & (pay.paid_on > e.as_of)

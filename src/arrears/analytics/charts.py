@@ -1,0 +1,135 @@
+"""From a figure's frame to chart data, and to an ECharts option (plain JSON, no functions).
+
+The desk passes the option to ECharts through a data attribute; the report draws the same
+:class:`ChartData` as SVG (``arrears.analytics.svg``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from arrears.analytics.figures import BAR, HEATMAP, INTERVAL, LINE, STACKED, Figure
+from arrears.analytics.labels import column_label
+
+PALETTE = ["#5470c6", "#91cc75", "#fac858", "#ee6666", "#73c0de", "#3ba272", "#fc8452",
+           "#9a60b4", "#ea7ccc"]
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: list[float | None]
+    low: list[float | None] | None = None
+    high: list[float | None] | None = None
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """Categories on the x axis, series of values (percent already scaled to 0-100)."""
+
+    kind: str
+    fmt: str
+    categories: list[str]
+    series: list[Series]
+
+    @property
+    def has_data(self) -> bool:
+        return any(v is not None for s in self.series for v in s.values)
+
+
+def _num(value: Any, fmt: str) -> float | None:
+    if value is None or (not isinstance(value, Decimal) and pd.isna(value)):
+        return None
+    number = float(value)
+    return round(number * 100, 2) if fmt == "percent" else round(number, 2)
+
+
+def _text(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def _ordered(values: pd.Series) -> list[Any]:
+    return list(dict.fromkeys(values.tolist()))
+
+
+def chart_data(figure: Figure, *, locale: str) -> ChartData:
+    """Pivot the figure's frame into categories and series, as its chart says."""
+    c = figure.chart
+    frame = figure.frame
+    if c.latest and not frame.empty:
+        frame = frame[frame[c.latest] == frame[c.latest].max()]
+    if frame.empty:
+        return ChartData(c.kind, c.fmt, [], [])
+    cats = _ordered(frame[c.x])
+    if not c.series:
+        series = [Series(column_label(y, locale),
+                         [_num(v, c.fmt) for v in frame.set_index(c.x)[y].reindex(cats)])
+                  for y in c.y]
+        return ChartData(c.kind, c.fmt, [_text(x) for x in cats], series)
+    names = _ordered(frame[c.series])
+    if c.last_series:
+        names = names[-c.last_series:]
+    out = []
+    for name in names:
+        part = frame[frame[c.series] == name].set_index(c.x).reindex(cats)
+        low = [_num(v, c.fmt) for v in part[c.low]] if c.low else None
+        high = [_num(v, c.fmt) for v in part[c.high]] if c.high else None
+        out.append(Series(_text(name), [_num(v, c.fmt) for v in part[c.y[0]]], low, high))
+    return ChartData(c.kind, c.fmt, [_text(x) for x in cats], out)
+
+
+def echarts_option(data: ChartData, *, locale: str) -> dict[str, Any]:
+    """An ECharts option for the chart data (JSON-serialisable)."""
+    if data.kind == HEATMAP:
+        return _heatmap(data)
+    if data.kind == INTERVAL:
+        return _interval(data)
+    unit = "{value}%" if data.fmt == "percent" else "{value}"
+    kind = "line" if data.kind == LINE else "bar"
+    series = [{"name": s.name, "type": kind, "data": s.values, "connectNulls": True,
+               **({"stack": "total"} if data.kind == STACKED else {}),
+               **({"showSymbol": len(data.categories) < 40} if kind == "line" else {})}
+              for s in data.series]
+    return {"color": PALETTE, "animation": False,
+            "tooltip": {"trigger": "axis"},
+            "legend": {"type": "scroll", "top": 0, "data": [s.name for s in data.series]},
+            "grid": {"left": 60, "right": 20, "top": 40, "bottom": 40, "containLabel": True},
+            "xAxis": {"type": "category", "data": data.categories,
+                      "boundaryGap": data.kind in (BAR, STACKED)},
+            "yAxis": {"type": "value", "axisLabel": {"formatter": unit}},
+            "series": series}
+
+
+def _heatmap(data: ChartData) -> dict[str, Any]:
+    cells = [[x, y, v] for y, s in enumerate(data.series) for x, v in enumerate(s.values)
+             if v is not None]
+    return {"animation": False, "tooltip": {"position": "top"},
+            "grid": {"left": 60, "right": 20, "top": 20, "bottom": 70, "containLabel": True},
+            "xAxis": {"type": "category", "data": data.categories, "splitArea": {"show": True}},
+            "yAxis": {"type": "category", "data": [s.name for s in data.series],
+                      "inverse": True, "splitArea": {"show": True}},
+            "visualMap": {"min": 0, "max": 100, "calculable": True, "orient": "horizontal",
+                          "left": "center", "bottom": 0,
+                          "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
+            "series": [{"type": "heatmap", "data": cells, "label": {"show": True},
+                        "emphasis": {"itemStyle": {"borderColor": "#333", "borderWidth": 1}}}]}
+
+
+def _interval(data: ChartData) -> dict[str, Any]:
+    series: list[dict[str, Any]] = []
+    for s in data.series:
+        boxes = [[lo, lo, v, hi, hi] if None not in (lo, v, hi) else []
+                 for lo, v, hi in zip(s.low or [], s.values, s.high or [])]
+        series.append({"name": s.name, "type": "boxplot", "data": boxes,
+                       "itemStyle": {"borderWidth": 2}})
+        series.append({"name": s.name, "type": "scatter", "data": s.values, "symbolSize": 9})
+    return {"color": PALETTE, "animation": False, "tooltip": {"trigger": "item"},
+            "legend": {"type": "scroll", "top": 0, "data": [s.name for s in data.series]},
+            "grid": {"left": 60, "right": 20, "top": 40, "bottom": 40, "containLabel": True},
+            "xAxis": {"type": "category", "data": data.categories},
+            "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+            "series": series}

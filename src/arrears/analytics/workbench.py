@@ -1,0 +1,223 @@
+"""Compute figures for one set of filters, sharing the work between figures.
+
+A :class:`Workbench` is made per page view or report: it holds the store session, the
+portfolio engine and the filters, computes each underlying view once (the roll-rate flows
+feed four figures) and hands out :class:`Figure` objects by key.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from arrears.analytics import figures as fg
+from arrears.analytics import operations as ops
+from arrears.analytics import portfolio as pv
+from arrears.analytics.filters import Filters
+from arrears.analytics.settings import AnalyticsSettings, analytics_settings
+from arrears.errors import NotFound
+
+# One embedded engine connection serves the whole process; its queries run one at a time.
+ENGINE_LOCK = threading.RLock()
+
+
+class UnknownFigure(NotFound):
+    """A figure key that is not in the catalogue."""
+
+    code = "unknown_figure"
+
+
+class Workbench:
+    """Figures for one filter set, as of one business date."""
+
+    def __init__(self, *, app: Any, session: Session, filters: Filters, as_of: date) -> None:
+        self.app = app
+        self.session = session
+        self.as_of = as_of
+        self.settings: AnalyticsSettings = analytics_settings(app)
+        self.raw_filters = filters
+        self._figures: dict[str, fg.Figure] = {}
+
+    @cached_property
+    def con(self) -> Any:
+        return self.app.portfolio()
+
+    @cached_property
+    def days(self) -> list[date]:
+        with ENGINE_LOCK:
+            return pv.snapshot_days(self.con)
+
+    @cached_property
+    def currencies(self) -> list[str]:
+        with ENGINE_LOCK:
+            return pv.currencies(self.con)
+
+    @cached_property
+    def base_filters(self) -> Filters:
+        """The filters, with money figures in the book's main currency unless one is chosen."""
+        if self.raw_filters.currency is None and self.currencies:
+            return replace(self.raw_filters, currency=self.currencies[0])
+        return self.raw_filters
+
+    @property
+    def currency(self) -> str:
+        return self.base_filters.currency or "-"
+
+    @cached_property
+    def last_day(self) -> date:
+        """The last run day on or before as_of (as_of itself before any run)."""
+        return max((d for d in self.days if d <= self.as_of), default=self.as_of)
+
+    @cached_property
+    def portfolio_filters(self) -> Filters:
+        """Default portfolio window: ``history_months`` up to the last run day (or as_of)."""
+        return self.base_filters.with_defaults(as_of=self.last_day,
+                                               days=31 * self.settings.history_months)
+
+    @cached_property
+    def ops_filters(self) -> Filters:
+        """Default operations window: ``operations_days`` days up to as_of."""
+        return self.base_filters.with_defaults(as_of=self.as_of,
+                                               days=self.settings.operations_days - 1)
+
+    @cached_property
+    def buckets(self) -> list[str]:
+        with ENGINE_LOCK:
+            return pv.bucket_order(self.con)
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        with ENGINE_LOCK:
+            frame = pv.bucket_trend(self.con, filters=self.portfolio_filters)
+        current = self.buckets[0] if self.buckets else None
+        return frame[frame["bucket"] != current].reset_index(drop=True)
+
+    @cached_property
+    def rolls(self) -> pd.DataFrame:
+        with ENGINE_LOCK:
+            return pv.roll_rates(self.con, filters=self.portfolio_filters)
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        ctx = ops.OpsContext(session=self.session, portfolio=self.con, settings=self.settings,
+                             timezone=self.timezone, filters=self.ops_filters)
+        with ENGINE_LOCK:
+            frame = ops.daily_activity(ctx)
+        return frame.assign(week=frame["day"].map(ops.iso_week))
+
+    @property
+    def timezone(self) -> str:
+        return str(self.app.business.raw("business").get("reporting_timezone", "Asia/Shanghai"))
+
+    def keys(self, keys: tuple[str, ...]) -> list[str]:
+        """Expand a dashboard's or report's keys (one vintage curve per threshold)."""
+        return fg.expand(keys, self.settings.vintage_dpd)
+
+    def figure(self, key: str) -> fg.Figure:
+        """The figure ``key`` with its data for these filters."""
+        if key not in self._figures:
+            group, chart, frame = self._compute(key)
+            self._figures[key] = fg.Figure(key=key, group=group, chart=chart, frame=frame)
+        return self._figures[key]
+
+    def _compute(self, key: str) -> tuple[str, fg.Chart, pd.DataFrame]:
+        if key.startswith("vintage_") and key[8:].isdigit():
+            threshold = int(key[8:])
+            if threshold in self.settings.vintage_dpd:
+                return "portfolio", fg.vintage_chart(threshold), self._vintage(threshold)
+        if key not in fg.CHARTS:
+            raise UnknownFigure(f"no figure called '{key}'", field="figure")
+        group, chart = fg.CHARTS[key]
+        return group, chart, getattr(self, f"_{key}")()
+
+    # Portfolio figures -------------------------------------------------------------
+    def _bucket_amount(self) -> pd.DataFrame:
+        return self.trend[["as_of", "bucket", "overdue_amount", "outstanding_principal"]]
+
+    def _bucket_count(self) -> pd.DataFrame:
+        return self.trend[["as_of", "bucket", "loans"]]
+
+    def _roll_count(self) -> pd.DataFrame:
+        return self.rolls[["from_month", "to_month", "from_bucket", "to_bucket", "loans",
+                           "loan_share"]]
+
+    def _roll_balance(self) -> pd.DataFrame:
+        return self.rolls[["from_month", "to_month", "from_bucket", "to_bucket", "balance",
+                           "balance_share"]]
+
+    def _flow_rates(self) -> pd.DataFrame:
+        """Each bucket's flow into the next one, month over month (M0->M1, M1->M2, ...)."""
+        nxt = dict(zip(self.buckets, self.buckets[1:]))
+        rolls = self.rolls
+        mask = rolls["to_bucket"] == rolls["from_bucket"].map(nxt)
+        flows = rolls[mask].assign(flow=rolls["from_bucket"] + "→" + rolls["to_bucket"])
+        return flows[["from_month", "to_month", "flow", "loans", "loan_share", "balance",
+                      "balance_share"]].reset_index(drop=True)
+
+    def _cure_rates(self) -> pd.DataFrame:
+        return pv.cure_rates(self.rolls, current=self.buckets[0] if self.buckets else None)
+
+    def _vintage(self, threshold: int) -> pd.DataFrame:
+        with ENGINE_LOCK:
+            frame = pv.vintage_curves(self.con, filters=self.portfolio_filters,
+                                      thresholds=self.settings.vintage_dpd)
+        keep = f"ever_{threshold}"
+        return frame[["vintage", "mob", "loans", keep, f"{keep}_rate"]]
+
+    def _recovery(self) -> pd.DataFrame:
+        last = self.portfolio_filters.date_to or self.as_of
+        with ENGINE_LOCK:
+            return pv.recovery_by_entry(self.con, filters=self.portfolio_filters,
+                                        window_days=self.settings.recovery_window_days,
+                                        as_of=last)
+
+    # Operations figures ------------------------------------------------------------
+    def _ops(self, by: list[str]) -> pd.DataFrame:
+        return ops.rollup(self.daily, by)
+
+    def _ops_daily(self) -> pd.DataFrame:
+        return self._ops(["day"])
+
+    def _ops_weekly(self) -> pd.DataFrame:
+        return self._ops(["week"])
+
+    def _ops_collectors(self) -> pd.DataFrame:
+        frame = self._ops(["team_id", "user_id", "collector"])
+        return frame[frame["user_id"] != ops.UNASSIGNED].reset_index(drop=True)
+
+    def _ops_teams(self) -> pd.DataFrame:
+        return self._ops(["team_id"])
+
+    def _recovered_daily(self) -> pd.DataFrame:
+        return self._ops(["day", "team_id"])[["day", "team_id", "recovered"]]
+
+    def _recovered_collectors(self) -> pd.DataFrame:
+        frame = self._ops_collectors()
+        return frame[["team_id", "collector", "recovered"]]
+
+    def _plan_adherence(self) -> pd.DataFrame:
+        from arrears.analytics.partners import plan_adherence
+
+        return plan_adherence(self.session, filters=self.ops_filters)
+
+    def _compliance_blocks(self) -> pd.DataFrame:
+        from arrears.analytics.partners import compliance_blocks
+
+        return compliance_blocks(self.session, filters=self.ops_filters, timezone=self.timezone)
+
+    def _flagged_calls(self) -> pd.DataFrame:
+        from arrears.analytics.partners import flagged_calls
+
+        return flagged_calls(self.session, filters=self.ops_filters, timezone=self.timezone)
+
+    def _champion_challenger(self) -> pd.DataFrame:
+        from arrears.analytics.partners import champion_challenger
+
+        return champion_challenger(self.session, app=self.app, as_of=self.as_of)
+
