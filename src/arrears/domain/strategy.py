@@ -1,0 +1,253 @@
+"""Treatment strategies: segments, ladders of steps, champion/challenger arms.
+
+A strategy maps every open case to a *segment* (first rule that matches wins), each segment
+to a *path* (a ladder of treatment steps), and picks the step on the ladder from the days
+the case has spent on that path plus one step per escalation (a broken promise or plan).
+Champion/challenger: each case falls in an *arm* by a stable hash of its id and the
+experiment seed; a challenger arm may replace the segments and/or the paths of the champion.
+
+Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+STEP_KINDS = (
+    "pre_due_sms", "sms_reminder", "gentle_call", "firm_call", "email_reminder",
+    "written_notice", "supervisor_review", "agency_placement", "legal_review",
+    "write_off_review", "monitor",
+)
+CHANNELS = ("sms", "call", "email", "letter", "review", "agency", "none")
+MESSAGE_CHANNELS = ("sms", "email", "letter")
+TONES = ("gentle", "neutral", "firm", "formal")
+CHAMPION = "champion"
+
+
+@dataclass(frozen=True)
+class Range:
+    """A closed interval; either end may be open (None)."""
+
+    lo: Decimal | None = None
+    hi: Decimal | None = None
+
+    def contains(self, value: Decimal | int) -> bool:
+        v = Decimal(value)
+        return (self.lo is None or v >= self.lo) and (self.hi is None or v <= self.hi)
+
+    def describe(self) -> str:
+        lo = "" if self.lo is None else str(self.lo)
+        hi = "" if self.hi is None else str(self.hi)
+        return f"{lo}..{hi}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One rung of a ladder: what is done, how, in which tone, from which day, by whom."""
+
+    id: str
+    kind: str
+    channel: str
+    script: str | None
+    tone: str
+    after_days: int
+    team: str | None = None
+    role: str = "collector"
+    agency: bool = False
+
+    @property
+    def sends_message(self) -> bool:
+        return self.channel in MESSAGE_CHANNELS
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A rule over case facts; every given criterion must hold (None: not checked)."""
+
+    id: str
+    path: str
+    buckets: frozenset[str] | None = None
+    dpd: Range | None = None
+    balance: Range | None = None
+    overdue: Range | None = None
+    products: frozenset[str] | None = None
+    score_bands: frozenset[str] | None = None
+    broken_promises: Range | None = None
+    flags_any: frozenset[str] | None = None
+    flags_none: frozenset[str] | None = None
+    languages: frozenset[str] | None = None
+    has_open_promise: bool | None = None
+    has_active_plan: bool | None = None
+
+
+@dataclass(frozen=True)
+class Arm:
+    """Champion or a challenger: its share of cases, its segments and its paths."""
+
+    name: str
+    share: Decimal
+    segments: tuple[Segment, ...]
+    paths: dict[str, tuple[Step, ...]] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A validated strategy version; ``arms[0]`` is the champion."""
+
+    name: str
+    effective_from: date
+    experiment: str
+    arms: tuple[Arm, ...]
+    escalate_on: frozenset[str] = frozenset({"promise_broken", "plan_broken"})
+
+    def arm(self, name: str) -> Arm:
+        for arm in self.arms:
+            if arm.name == name:
+                return arm
+        return self.arms[0]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the strategy looks at for one case on one day."""
+
+    case_id: int
+    dpd: int
+    bucket: str
+    balance: Decimal
+    overdue: Decimal
+    products: frozenset[str] = frozenset()
+    score_band: str | None = None
+    broken_promises: int = 0
+    flags: frozenset[str] = frozenset()
+    language: str | None = None
+    has_open_promise: bool = False
+    has_active_plan: bool = False
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The case's treatment on its previous run day (None when new)."""
+
+    arm: str
+    path: str
+    entered_on: date
+
+
+@dataclass(frozen=True)
+class Treatment:
+    """The step a case is on today, and why."""
+
+    case_id: int
+    arm: str
+    segment: str
+    path: str
+    step_index: int
+    step: Step
+    entered_on: date
+    escalations: int
+    reason: str
+
+
+class NoSegmentMatched(ValueError):
+    """A strategy without a catch-all segment met a case none of its rules match."""
+
+
+def arm_for(strategy: Strategy, case_id: int) -> str:
+    """Stable random arm: a hash of the experiment seed and the case id in [0, 1)."""
+    digest = hashlib.sha256(f"{strategy.experiment}:{case_id}".encode()).digest()
+    u = Decimal(int.from_bytes(digest[:8], "big")) / Decimal(2**64)
+    cumulative = Decimal(0)
+    for arm in strategy.arms[1:]:
+        cumulative += arm.share
+        if u < cumulative:
+            return arm.name
+    return strategy.arms[0].name
+
+
+def _check(name: str, ok: bool, shown: str, failures: list[str], matched: list[str]) -> None:
+    (matched if ok else failures).append(f"{name} {shown}")
+
+
+def segment_checks(segment: Segment, facts: CaseFacts) -> tuple[list[str], list[str]]:
+    """(criteria that hold, criteria that fail) for one segment, in words."""
+    ok: list[str] = []
+    bad: list[str] = []
+    if segment.buckets is not None:
+        _check("bucket", facts.bucket in segment.buckets,
+               f"{facts.bucket} in {sorted(segment.buckets)}", bad, ok)
+    for name, rng, value in (("dpd", segment.dpd, facts.dpd),
+                             ("balance", segment.balance, facts.balance),
+                             ("overdue", segment.overdue, facts.overdue),
+                             ("broken_promises", segment.broken_promises,
+                              facts.broken_promises)):
+        if rng is not None:
+            _check(name, rng.contains(value), f"{value} in {rng.describe()}", bad, ok)
+    if segment.products is not None:
+        _check("product", bool(facts.products & segment.products),
+               f"{sorted(facts.products)} in {sorted(segment.products)}", bad, ok)
+    if segment.score_bands is not None:
+        _check("score_band", facts.score_band in segment.score_bands,
+               f"{facts.score_band} in {sorted(segment.score_bands)}", bad, ok)
+    if segment.languages is not None:
+        _check("language", facts.language in segment.languages,
+               f"{facts.language} in {sorted(segment.languages)}", bad, ok)
+    if segment.flags_any is not None:
+        hit = sorted(facts.flags & segment.flags_any)
+        _check("flags_any", bool(hit), f"{hit or '-'} of {sorted(segment.flags_any)}", bad, ok)
+    if segment.flags_none is not None:
+        hit = sorted(facts.flags & segment.flags_none)
+        _check("flags_none", not hit, f"none of {sorted(segment.flags_none)}", bad, ok)
+    for name, want, have in (("open_promise", segment.has_open_promise, facts.has_open_promise),
+                             ("active_plan", segment.has_active_plan, facts.has_active_plan)):
+        if want is not None:
+            _check(name, want == have, f"is {str(have).lower()}", bad, ok)
+    return ok, bad
+
+
+def match_segment(segments: tuple[Segment, ...], facts: CaseFacts) -> tuple[Segment, list[str]]:
+    """The first segment whose criteria all hold, with the criteria that matched."""
+    for segment in segments:
+        ok, bad = segment_checks(segment, facts)
+        if not bad:
+            return segment, ok
+    raise NoSegmentMatched(f"no segment matches case {facts.case_id}")
+
+
+def count_escalations(broken_on: tuple[date, ...], *, entered_on: date, as_of: date) -> int:
+    """Broken promises/plans after the case entered its path count one step each."""
+    return sum(1 for d in broken_on if entered_on < d <= as_of)
+
+
+def step_index_for(steps: tuple[Step, ...], *, days_on_path: int, escalations: int) -> int:
+    """The last step whose timing has come, plus one per escalation, capped at the top."""
+    timed = 0
+    for i, step in enumerate(steps):
+        if step.after_days <= days_on_path:
+            timed = i
+    return min(len(steps) - 1, timed + escalations)
+
+
+def assign_treatment(strategy: Strategy, facts: CaseFacts, *, arm: str, prior: Prior | None,
+                     broken_on: tuple[date, ...], as_of: date) -> Treatment:
+    """Today's step for one case, with the reason in words."""
+    chosen = strategy.arm(arm)
+    segment, matched = match_segment(chosen.segments, facts)
+    steps = chosen.paths[segment.path]
+    same_path = prior is not None and prior.path == segment.path and prior.arm == chosen.name
+    entered_on = prior.entered_on if same_path and prior is not None else as_of
+    escalations = count_escalations(broken_on, entered_on=entered_on, as_of=as_of)
+    days = (as_of - entered_on).days
+    index = step_index_for(steps, days_on_path=days, escalations=escalations)
+    step = steps[index]
+    why = [f"segment {segment.id} ({'; '.join(matched) or 'catch-all'})",
+           f"path {segment.path} day {days}",
+           f"step {index + 1}/{len(steps)} {step.id} (from day {step.after_days})"]
+    if escalations:
+        why.append(f"+{escalations} escalation(s) for broken promises/plans")
+    return Treatment(case_id=facts.case_id, arm=chosen.name, segment=segment.id,
+                     path=segment.path, step_index=index, step=step, entered_on=entered_on,
+                     escalations=escalations, reason="; ".join(why))
