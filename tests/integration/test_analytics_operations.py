@@ -168,3 +168,35 @@ class TestRollups:
         weeks = rollup(daily.assign(week=daily["day"].map(iso_week)), ["week"])
         assert list(weeks["week"]) == ["2026-W09", "2026-W10"]
         assert weeks["attempts"].sum() == 6
+
+
+class TestPlanAdherence:
+    def seed_plan(self, app) -> None:
+        from arrears.adapters.db.tables_strategy import PlanInstallment, RepaymentPlan
+
+        with unit_of_work(app.session_factory) as s:
+            s.add(RepaymentPlan(plan_id=1, case_id=2, kind="installment", status="active",
+                                currency="CNY", bucket="M2", basis=Decimal("300.00"),
+                                discount=Decimal("0.00"), down_payment=Decimal("0.00"),
+                                agreed_amount=Decimal("300.00"), months=3,
+                                first_due_on=date(2026, 3, 2), starts_on=date(2026, 3, 2),
+                                loans=["L2"], proposed_at=utc("2026-03-01T03:00:00")))
+            s.flush()
+            for seq, (due, status) in enumerate(
+                    [(date(2026, 3, 2), "kept"), (date(2026, 3, 4), "broken"),
+                     (date(2026, 3, 6), "kept"), (date(2026, 3, 10), "open")], start=1):
+                s.add(PlanInstallment(plan_id=1, seq=seq, due_on=due, amount=Decimal("75.00"),
+                                      status=status))
+
+    def test_kept_share_of_judged_installments_per_week(self, app, ctx_for):
+        from arrears.analytics.partners import plan_adherence
+
+        self.seed_plan(app)
+        ctx = ctx_for()
+        frame = plan_adherence(ctx.session, filters=ctx.filters)
+        assert list(frame["week"]) == ["2026-W10"]
+        row = frame.iloc[0]
+        assert (row["due"], row["kept"], row["broken"]) == (3, 2, 1)
+        assert row["adherence_rate"] == round(2 / 3, 4)
+        other_team = ctx_for(team_id="B")
+        assert plan_adherence(other_team.session, filters=other_team.filters).empty

@@ -12,12 +12,13 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from arrears.adapters.db.tables import Note
+from arrears.adapters.db.tables import CollectionCase, Note, User
 from arrears.analytics.filters import Filters
-from arrears.analytics.operations import _days_cte, day_bounds
+from arrears.analytics.operations import _days_cte, day_bounds, iso_week
+from arrears.analytics.portfolio import ratio
 
 
 def _window(filters: Filters, timezone: str) -> Any:
@@ -66,8 +67,34 @@ def compliance_blocks(session: Session, *, filters: Filters, timezone: str) -> p
 
 
 def plan_adherence(session: Session, *, filters: Filters) -> pd.DataFrame:
-    """Repayment-plan installments due per week, and the share kept."""
-    return pd.DataFrame(columns=["week", "due", "kept", "adherence_rate"])
+    """Repayment-plan installments that fell due per ISO week: kept, broken, the share kept.
+
+    Adherence is kept / (kept + broken); installments still open are not yet judged.
+    """
+    from arrears.adapters.db.tables_strategy import PlanInstallment, RepaymentPlan
+
+    cols = ["week", "due", "kept", "broken", "adherence_rate"]
+    assert filters.date_from and filters.date_to, "filters need a date range"
+    i, p, c = PlanInstallment, RepaymentPlan, CollectionCase
+    stmt = (select(i.due_on, func.count().label("due"),
+                   func.sum(case((i.status == "kept", 1), else_=0)).label("kept"),
+                   func.sum(case((i.status == "broken", 1), else_=0)).label("broken"))
+            .select_from(i).join(p, p.plan_id == i.plan_id).join(c, c.case_id == p.case_id)
+            .where(i.due_on.between(filters.date_from, filters.date_to))
+            .group_by(i.due_on))
+    if filters.team_id:
+        stmt = stmt.where(or_(c.team_id == filters.team_id, c.assigned_to.in_(
+            select(User.user_id).where(User.team_id == filters.team_id))))
+    if filters.currency:
+        stmt = stmt.where(p.currency == filters.currency)
+    frame = pd.DataFrame(session.execute(stmt).mappings().all(),
+                         columns=["due_on", "due", "kept", "broken"])
+    if frame.empty:
+        return pd.DataFrame(columns=cols)
+    frame["week"] = frame["due_on"].map(lambda d: iso_week(_to_date(d)))
+    weeks = frame.groupby("week", as_index=False)[["due", "kept", "broken"]].sum()
+    weeks["adherence_rate"] = ratio(weeks["kept"], weeks["kept"] + weeks["broken"])
+    return weeks[cols].astype({"due": int, "kept": int, "broken": int})
 
 
 def champion_challenger(session: Session, *, app: Any, as_of: date) -> pd.DataFrame:
