@@ -12,7 +12,14 @@ from collections.abc import Iterable
 
 from arrears.conversation import rules
 from arrears.conversation.features import features
-from arrears.conversation.models import INSULT_MODEL, SIGNALS_MODEL, shipped
+from arrears.conversation.models import (
+    EMOTION_MODEL,
+    INSULT_MODEL,
+    SIGNALS_MODEL,
+    VIOLATIONS_MODEL,
+    LinearTextModel,
+    shipped,
+)
 from arrears.conversation.normalize import detect_language, normalize
 from arrears.conversation.results import (
     EMOTIONS,
@@ -53,7 +60,7 @@ def analyze_one(text: str, *, speaker: str) -> UtteranceResult:
         return UtteranceResult(speaker=speaker, language=language)
     scripts = rules.scripts_in(norm)
     feats = features(norm)
-    probs = _model_scores(feats)
+    probs = _model_scores(feats, VIOLATIONS_MODEL if speaker == "collector" else SIGNALS_MODEL)
     if speaker == "collector":
         violations = _violations(text, norm, scripts, probs)
         emotion = _emotion(norm, scripts, probs, anger=False)
@@ -77,19 +84,20 @@ def _simplified_view(text: str, norm: str) -> str:
     return norm if norm != text.lower() else text
 
 
-def _model_scores(feats: list[str]) -> dict[str, float]:
+def _model_scores(feats: list[str], name: str) -> dict[str, float]:
+    """Label probabilities of the speaker's model and of the emotion model."""
     probs: dict[str, float] = {}
-    model = shipped(SIGNALS_MODEL)
+    model = shipped(name)
     if model is not None:
         probs.update(model.scores(feats))
-        emo = shipped("emotion.json.gz")
-        if emo is not None:
-            probs.update({f"emotion:{k}": v for k, v in emo.scores(feats).items()})
+    emo = shipped(EMOTION_MODEL)
+    if emo is not None:
+        probs.update({f"emotion:{k}": v for k, v in emo.scores(feats).items()})
     return probs
 
 
-def _thresholds() -> dict[str, float]:
-    model = shipped(SIGNALS_MODEL)
+def _thresholds(name: str) -> dict[str, float]:
+    model = shipped(name)
     return model.thresholds if model is not None else {}
 
 
@@ -99,12 +107,13 @@ def _findings(text: str, norm: str, scripts: tuple[str, ...], categories: tuple[
     out = [Finding(m.category, text[m.start:m.end], m.start, m.end, "rule")
            for m in _dedupe(matches)]
     ruled = {m.category for m in matches}
-    thresholds = _thresholds()
+    name = VIOLATIONS_MODEL if categories == VIOLATIONS else SIGNALS_MODEL
+    thresholds = _thresholds(name)
     for category in categories:
         if category in ruled:
             continue
         if probs.get(category, 0.0) >= thresholds.get(category, 1.1):
-            out.append(_model_finding(text, norm, category))
+            out.append(_model_finding(text, norm, category, model=shipped(name)))
     return tuple(sorted(out, key=lambda f: (f.start, f.category)))
 
 
@@ -135,9 +144,9 @@ def _dedupe(matches: list[rules.Match]) -> list[rules.Match]:
     return out
 
 
-def _model_finding(text: str, norm: str, category: str, *, model=None) -> Finding:  # type: ignore[no-untyped-def]
+def _model_finding(text: str, norm: str, category: str, *,
+                   model: LinearTextModel | None) -> Finding:
     """Evidence for a model-only hit: the clause the model scores highest."""
-    model = model or shipped(SIGNALS_MODEL)
     label = "offensive" if model is not None and model.name == "insult_zh" else category
     best = (-1.0, 0, len(text))
     clauses = list(_CLAUSE.finditer(norm))

@@ -19,7 +19,9 @@ import numpy as np
 from arrears.conversation.features import features, tfidf
 
 MODEL_DIR = Path(__file__).parent / "models"
-SIGNALS_MODEL = "collection_calls.json.gz"
+VIOLATIONS_MODEL = "violations.json.gz"
+SIGNALS_MODEL = "signals.json.gz"
+EMOTION_MODEL = "emotion.json.gz"
 INSULT_MODEL = "insult_zh.json.gz"
 
 
