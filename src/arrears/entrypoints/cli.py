@@ -10,6 +10,7 @@ from arrears.entrypoints import (  # noqa: F401  (modules register their command
     cli_conversation,
     cli_demo,
     cli_desk,
+    cli_generator,
     cli_portfolio,
     cli_scoring,
     cli_strategy,
