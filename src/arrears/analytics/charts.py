@@ -123,7 +123,7 @@ def _interval(data: ChartData) -> dict[str, Any]:
     series: list[dict[str, Any]] = []
     for s in data.series:
         boxes = [[lo, lo, v, hi, hi] if None not in (lo, v, hi) else []
-                 for lo, v, hi in zip(s.low or [], s.values, s.high or [])]
+                 for lo, v, hi in zip(s.low or [], s.values, s.high or [], strict=False)]
         series.append({"name": s.name, "type": "boxplot", "data": boxes,
                        "itemStyle": {"borderWidth": 2}})
         series.append({"name": s.name, "type": "scatter", "data": s.values, "symbolSize": 9})

@@ -29,8 +29,8 @@ class Filters:
     team_id: str | None = None
     currency: str | None = None  # money figures are per currency; None: the book's main one
 
-    def with_defaults(self, *, as_of: date, days: int) -> "Filters":
-        """Fill an open range: ``date_to`` defaults to ``as_of``, ``date_from`` to ``days`` before."""
+    def with_defaults(self, *, as_of: date, days: int) -> Filters:
+        """Fill an open range: ``date_to`` is ``as_of``, ``date_from`` ``days`` before it."""
         date_to = self.date_to or as_of
         date_from = self.date_from or (date_to - timedelta(days=days))
         return replace(self, date_from=date_from, date_to=date_to)

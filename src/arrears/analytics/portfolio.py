@@ -121,7 +121,7 @@ def sort_buckets(frame: pd.DataFrame, order: list[str], *cols: str) -> pd.DataFr
     rank = {b: i for i, b in enumerate(order)}
     keys = [frame[c].map(lambda b: rank.get(b, len(rank))) for c in cols]
     names = [f"_k{i}" for i in range(len(keys))]
-    tmp = frame.assign(**dict(zip(names, keys)))
+    tmp = frame.assign(**dict(zip(names, keys, strict=True)))
     return tmp.sort_values(names, kind="stable").drop(columns=names)
 
 
@@ -215,7 +215,8 @@ def vintage_curves(con: Any, *, filters: Filters, thresholds: list[int]) -> pd.D
     worst = ends.mutate(worst=ends.dpd.max().over(win), mob=ends.m - ends.vm)
     agg = worst.group_by(["vm", "mob"]).aggregate(
         loans=worst.count(),
-        **{f: (worst.worst >= d).cast("int64").sum() for f, d in zip(flags, thresholds)})
+        **{f: (worst.worst >= d).cast("int64").sum()
+           for f, d in zip(flags, thresholds, strict=True)})
     frame = agg.to_pandas().sort_values(["vm", "mob"], kind="stable")
     if frame.empty:
         return pd.DataFrame(columns=cols)

@@ -111,10 +111,12 @@ def summary_html(figures: list[fg.Figure], *, bench: Workbench, kind: str, local
     """The management summary: highlights, then each figure as a chart and its newest rows."""
     title = f"{label('report.title', locale)} · {label(f'group.{kind}', locale)}" \
         if kind != "all" else label("report.title", locale)
+    meta = label("report.generated", locale, date=bench.as_of.isoformat(),
+                 currency=bench.currency)
     parts = [f"<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">",
              f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
              f"<h1>{escape(title)}</h1>",
-             f"<p class=\"meta\">{escape(label('report.generated', locale, date=bench.as_of.isoformat(), currency=bench.currency))}</p>"]
+             f"<p class=\"meta\">{escape(meta)}</p>"]
     highlights = _highlights(figures, bench=bench, locale=locale)
     if highlights:
         parts.append(f"<h2>{escape(label('report.highlights', locale))}</h2><ul class=\"hl\">")
@@ -148,7 +150,7 @@ def _table(figure: fg.Figure, *, locale: str) -> str:
                    for c in frame.columns)
     rows = []
     for row in frame.itertuples(index=False):
-        cells = "".join(_td(col, value) for col, value in zip(frame.columns, row))
+        cells = "".join(_td(col, value) for col, value in zip(frame.columns, row, strict=True))
         rows.append(f"<tr>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 

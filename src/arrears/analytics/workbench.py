@@ -153,7 +153,7 @@ class Workbench:
 
     def _flow_rates(self) -> pd.DataFrame:
         """Each bucket's flow into the next one, month over month (M0->M1, M1->M2, ...)."""
-        nxt = dict(zip(self.buckets, self.buckets[1:]))
+        nxt = dict(zip(self.buckets, self.buckets[1:], strict=False))
         rolls = self.rolls
         mask = rolls["to_bucket"] == rolls["from_bucket"].map(nxt)
         flows = rolls[mask].assign(flow=rolls["from_bucket"] + "→" + rolls["to_bucket"])

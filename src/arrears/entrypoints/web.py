@@ -139,4 +139,6 @@ def create_app(app: Any) -> FastAPI:
     web.include_router(auth.router)
     web.include_router(queue.router)
     # Other parts of the product: one line each below.
+    from arrears.entrypoints.desk import analytics as desk_analytics
+    web.include_router(desk_analytics.router)
     return web
