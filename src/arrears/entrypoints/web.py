@@ -134,10 +134,12 @@ def create_app(app: Any) -> FastAPI:
     web.add_exception_handler(StarletteHTTPException, http_error_handler)
     web.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    from arrears.entrypoints.desk import auth, queue
+    from arrears.entrypoints.desk import account, auth, queue, scripts
 
     web.include_router(auth.router)
     web.include_router(queue.router)
+    web.include_router(account.router)
+    web.include_router(scripts.router)
     # Other parts of the product: one line each below.
     from arrears.entrypoints.desk import analytics as desk_analytics
     web.include_router(desk_analytics.router)

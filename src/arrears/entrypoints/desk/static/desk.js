@@ -22,3 +22,8 @@
         evt.detail.successful) { form.reset(); }
   });
 })();
+// After a contact is saved the form is cleared for the next one.
+document.addEventListener("contact-saved", function () {
+  var form = document.getElementById("contact-form");
+  if (form) { form.reset(); }
+});
