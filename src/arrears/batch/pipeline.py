@@ -7,4 +7,13 @@ Steps are named by module path so that each part of the product plugs its step i
 from __future__ import annotations
 
 # (step name, "module:function"), in the order they run.
-STEPS: list[tuple[str, str]] = []
+STEPS: list[tuple[str, str]] = [
+    ("delinquency", "arrears.batch.delinquency:run"),
+    ("cases", "arrears.batch.cases:run"),
+    ("promises", "arrears.batch.promises:run"),
+    ("plans", "arrears.batch.plans:run"),
+    ("strategy", "arrears.batch.strategy:run"),
+    ("allocation", "arrears.batch.allocation:run"),
+    ("tasks", "arrears.batch.tasks:run"),
+    ("collection_list", "arrears.batch.collection_list:run"),
+]

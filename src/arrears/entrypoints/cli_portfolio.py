@@ -43,3 +43,44 @@ def load(
         return
     console.print(report.text(), markup=False, highlight=False)
     console.print(f"report: {report.report_path}")
+
+
+@app.command("run-day")
+def run_day_command(
+    as_of: str = typer.Option(..., "--as-of", help="Business date YYYY-MM-DD."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Run the daily run for one day: delinquency, cases, ..., today's collection list."""
+    from arrears.batch.run_day import run_day
+
+    day = parse_day(as_of)
+    application = get_app()
+    try:
+        result = run_day(app=application, as_of=day, progress=progress)
+    finally:
+        application.close()
+    if as_json:
+        console.print_json(json.dumps(result.counts(), default=str))
+        return
+    console.print(f"run-day {day} (run {result.run_id})")
+    for name, counts in result.counts().items():
+        detail = ", ".join(f"{k}={v}" for k, v in counts.items())
+        console.print(f"  {name:<16} {detail}", markup=False, highlight=False)
+
+
+@export_app.command("delinquency")
+def export_delinquency_command(
+    as_of: str = typer.Option(..., "--as-of", help="Snapshot day YYYY-MM-DD."),
+    out: Path = typer.Option(..., "--out", help="File to write (CSV)."),
+) -> None:
+    """Write the spec's delinquency export of one snapshot day."""
+    from arrears.services.export import export_delinquency
+
+    day = parse_day(as_of)
+    application = get_app()
+    try:
+        count = export_delinquency(app=application, as_of=day, out=out)
+    finally:
+        application.close()
+    console.print(f"{count:,} loans written to {out}")

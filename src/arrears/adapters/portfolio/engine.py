@@ -39,6 +39,21 @@ class PortfolioEngine:
         if close is not None and not self.is_duckdb:
             close()
 
+    def run_in_transaction(self, statements: list[str]) -> None:
+        """Run statements as one transaction: all of them, or none."""
+        self.execute("BEGIN")
+        try:
+            for statement in statements:
+                self.execute(statement)
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    def compile(self, expr: Any) -> str:
+        """The engine's SQL for an Ibis expression."""
+        return str(self.backend.compile(expr))
+
     def fetch(self, sql: str) -> list[tuple[Any, ...]]:
         """Rows of a query on the engine."""
         if self.is_duckdb:

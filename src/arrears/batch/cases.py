@@ -1,0 +1,239 @@
+"""Daily-run step ``cases``: collection cases in the operations store from the snapshot.
+
+One case per customer groups all of that customer's delinquent loans. A case opens when
+one of them reaches ``case_open_dpd``, is updated every day while any is delinquent, and
+closes (``cured``) when all are current; a later delinquency opens a new case. The
+customers and contact points of customers with cases are copied (still encrypted) from
+the portfolio engine, and ``loan_positions`` is rewritten with the delinquent loans of
+customers with an open case. Everything is written in bulk in one transaction; only
+delinquent loans and their customers are read from the engine.
+
+Re-running the latest day gives the same cases (a case closed by a first run of the day
+is reopened if the rerun finds the customer delinquent). Days before the latest applied
+day leave the cases alone: their snapshot is still recomputed by ``delinquency``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+
+from arrears.adapters.db.tables import (
+    CollectionCase,
+    ContactPoint,
+    Customer,
+    DayRun,
+    LoanPosition,
+)
+from arrears.batch.base import StepResult
+from arrears.domain.delinquency import bucket_for
+from arrears.services.business_settings import business_settings
+from arrears.services.loading import portfolio_engine
+
+SNAPSHOT_COLS = ("loan_id", "customer_id", "product", "currency", "principal", "dpd", "bucket",
+                 "overdue_principal", "overdue_interest", "overdue_fee", "overdue_amount",
+                 "outstanding_principal", "credit_balance", "oldest_unpaid_due_date")
+# Loans the lender no longer holds, or has closed, are not collected.
+NOT_COLLECTED = ("sold", "closed")
+
+
+@dataclass
+class CustomerDebt:
+    """A customer's delinquent loans summed up (one future or current case)."""
+
+    customer_id: str
+    dpd: int
+    currency: str
+    overdue_amount: Decimal
+    outstanding_principal: Decimal
+    loan_count: int
+
+
+def delinquent_loans(app: Any, *, as_of: date) -> list[dict[str, Any]]:
+    """The snapshot rows of ``as_of`` with dpd above zero, for loans still collected."""
+    engine = portfolio_engine(app)
+    excluded = ", ".join(f"'{s}'" for s in NOT_COLLECTED)
+    sql = (f"SELECT {', '.join(SNAPSHOT_COLS)} FROM delinquency_snapshots "
+           f"WHERE as_of = DATE '{as_of.isoformat()}' AND dpd > 0 "
+           f"AND status NOT IN ({excluded})")
+    return [dict(zip(SNAPSHOT_COLS, row, strict=True)) for row in engine.fetch(sql)]
+
+
+def summarise(loans: list[dict[str, Any]]) -> dict[str, CustomerDebt]:
+    """Per customer: the worst dpd, the sums, the currency with most overdue."""
+    by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for loan in loans:
+        by_customer[loan["customer_id"]].append(loan)
+    out = {}
+    for customer_id, items in by_customer.items():
+        out[customer_id] = CustomerDebt(
+            customer_id=customer_id, dpd=max(i["dpd"] for i in items),
+            currency=max(items, key=lambda i: (i["overdue_amount"], i["currency"]))["currency"],
+            overdue_amount=sum((i["overdue_amount"] for i in items), Decimal("0.00")),
+            outstanding_principal=sum((i["outstanding_principal"] for i in items),
+                                      Decimal("0.00")),
+            loan_count=len(items))
+    return out
+
+
+def latest_applied_day(conn: Connection) -> date | None:
+    """The latest day whose run finished in the operations store."""
+    return conn.execute(select(func.max(DayRun.as_of)).where(
+        DayRun.finished_at.is_not(None))).scalar()
+
+
+def run(*, app: Any, as_of: date) -> StepResult:
+    """Open, update and close the cases of ``as_of``."""
+    settings = business_settings(app)
+    with app.engine.begin() as conn:
+        latest = latest_applied_day(conn)
+        if latest is not None and as_of < latest:
+            return StepResult(name="cases", detail={"skipped": f"cases are kept at {latest}"})
+        loans = delinquent_loans(app, as_of=as_of)
+        debts = summarise(loans)
+        plan = plan_cases(conn, debts=debts, as_of=as_of, open_dpd=settings.case_open_dpd)
+        copy_customers(conn, app=app, customer_ids=plan.needs_customer)
+        apply_plan(conn, plan=plan, debts=debts, as_of=as_of, buckets=settings.bucket_table())
+        positions = write_positions(conn, loans=loans, as_of=as_of)
+    return StepResult(name="cases", rows_in=len(loans), rows_out=positions, detail={
+        "opened": len(plan.to_open), "updated": len(plan.to_update),
+        "reopened": len(plan.to_reopen), "closed": len(plan.to_close)})
+
+
+@dataclass
+class CasePlan:
+    """What today does to the cases."""
+
+    to_open: list[str]
+    to_update: dict[str, int]   # customer_id -> case_id
+    to_reopen: dict[str, int]
+    to_close: dict[str, int]
+
+    @property
+    def needs_customer(self) -> list[str]:
+        return self.to_open
+
+
+def plan_cases(conn: Connection, *, debts: dict[str, CustomerDebt], as_of: date,
+               open_dpd: int) -> CasePlan:
+    """Compare today's debts with the open cases (and those a first run of today closed)."""
+    open_cases = dict(conn.execute(
+        select(CollectionCase.customer_id, CollectionCase.case_id)
+        .where(CollectionCase.status == "open")).all())
+    closed_today = dict(conn.execute(
+        select(CollectionCase.customer_id, func.max(CollectionCase.case_id))
+        .where(CollectionCase.status == "closed", CollectionCase.closed_on == as_of)
+        .group_by(CollectionCase.customer_id)).all())
+    to_update = {c: k for c, k in open_cases.items() if c in debts}
+    to_close = {c: k for c, k in open_cases.items() if c not in debts}
+    to_reopen = {c: k for c, k in closed_today.items()
+                 if c in debts and c not in open_cases}
+    to_open = sorted(c for c, d in debts.items()
+                     if d.dpd >= open_dpd and c not in open_cases and c not in to_reopen)
+    return CasePlan(to_open=to_open, to_update=to_update, to_reopen=to_reopen,
+                    to_close=to_close)
+
+
+def _figures(debt: CustomerDebt, *, as_of: date, buckets: Any) -> dict[str, Any]:
+    return {"as_of": as_of, "currency": debt.currency, "dpd": debt.dpd,
+            "bucket": bucket_for(debt.dpd, buckets), "overdue_amount": debt.overdue_amount,
+            "outstanding_principal": debt.outstanding_principal, "loan_count": debt.loan_count}
+
+
+def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDebt],
+               as_of: date, buckets: Any) -> None:
+    """Insert, update, reopen and close cases with one executemany each."""
+    cases = CollectionCase.__table__
+    if plan.to_open:
+        conn.execute(insert(cases), [
+            {"customer_id": c, "status": "open", "opened_on": as_of, "version": 1,
+             **_figures(debts[c], as_of=as_of, buckets=buckets)} for c in plan.to_open])
+    changes = [{"b_case_id": k, "b_status": "open", "b_closed_on": None, "b_reason": None,
+                **{f"b_{n}": v for n, v in _figures(debts[c], as_of=as_of,
+                                                     buckets=buckets).items()}}
+               for c, k in {**plan.to_update, **plan.to_reopen}.items()]
+    zero = Decimal("0.00")
+    changes += [{"b_case_id": k, "b_status": "closed", "b_closed_on": as_of,
+                 "b_reason": "cured", "b_as_of": as_of, "b_currency": None, "b_dpd": 0,
+                 "b_bucket": buckets[0].name, "b_overdue_amount": zero,
+                 "b_outstanding_principal": None, "b_loan_count": 0}
+                for k in plan.to_close.values()]
+    if not changes:
+        return
+    stmt = (update(cases).where(cases.c.case_id == bindparam("b_case_id")).values(
+        status=bindparam("b_status"), closed_on=bindparam("b_closed_on"),
+        close_reason=bindparam("b_reason"), as_of=bindparam("b_as_of"),
+        currency=func.coalesce(bindparam("b_currency", type_=cases.c.currency.type),
+                               cases.c.currency),
+        dpd=bindparam("b_dpd"), bucket=bindparam("b_bucket"),
+        overdue_amount=bindparam("b_overdue_amount"),
+        outstanding_principal=func.coalesce(
+            bindparam("b_outstanding_principal", type_=cases.c.outstanding_principal.type),
+            cases.c.outstanding_principal),
+        loan_count=func.coalesce(bindparam("b_loan_count", type_=cases.c.loan_count.type),
+                                 cases.c.loan_count)))
+    conn.execute(stmt, changes)
+
+
+def copy_customers(conn: Connection, *, app: Any, customer_ids: list[str]) -> int:
+    """Copy customers and their contact points, still encrypted, for new cases."""
+    if not customer_ids:
+        return 0
+    have = set(conn.execute(select(Customer.customer_id)).scalars())
+    wanted = [c for c in customer_ids if c not in have]
+    if not wanted:
+        return 0
+    engine = portfolio_engine(app)
+    rows = fetch_for(engine, "customers", CUSTOMER_COLS, "customer_id", wanted)
+    conn.execute(insert(Customer.__table__), [_customer_row(r) for r in rows])
+    contacts = fetch_for(engine, "contacts", CONTACT_COLS, "customer_id", wanted)
+    have_contacts = set(conn.execute(select(ContactPoint.contact_id)).scalars())
+    fresh = [dict(zip(CONTACT_COLS, r, strict=True)) for r in contacts
+             if r[0] not in have_contacts]
+    if fresh:
+        conn.execute(insert(ContactPoint.__table__), fresh)
+    return len(rows)
+
+
+CUSTOMER_COLS = ("customer_id", "full_name_enc", "full_name_masked", "national_id_enc",
+                 "national_id_hash", "national_id_masked", "birth_date", "country", "region",
+                 "effective_timezone", "preferred_language", "address_enc", "address_masked")
+CONTACT_COLS = ("contact_id", "customer_id", "channel", "value_enc", "value_hash",
+                "value_masked", "relation", "is_primary", "consent", "timezone")
+
+
+def _customer_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    data = dict(zip(CUSTOMER_COLS, row, strict=True))
+    data["timezone"] = data.pop("effective_timezone")
+    data["address_timezone"] = None
+    return data
+
+
+def fetch_for(engine: Any, table: str, cols: tuple[str, ...], key: str,
+              ids: list[str], chunk: int = 5_000) -> list[tuple[Any, ...]]:
+    """Rows of an engine table whose ``key`` is in ``ids`` (in chunks of literal lists)."""
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        values = ", ".join("'" + i.replace("'", "''") + "'" for i in part)
+        out += engine.fetch(f"SELECT {', '.join(cols)} FROM {table} "
+                            f"WHERE {key} IN ({values})")
+    return out
+
+
+def write_positions(conn: Connection, *, loans: list[dict[str, Any]], as_of: date) -> int:
+    """Rewrite ``loan_positions``: today's delinquent loans of customers with an open case."""
+    open_cases = dict(conn.execute(
+        select(CollectionCase.customer_id, CollectionCase.case_id)
+        .where(CollectionCase.status == "open")).all())
+    conn.execute(delete(LoanPosition.__table__))
+    rows = [{**loan, "case_id": open_cases[loan["customer_id"]], "as_of": as_of}
+            for loan in loans if loan["customer_id"] in open_cases]
+    if rows:
+        conn.execute(insert(LoanPosition.__table__), rows)
+    return len(rows)
