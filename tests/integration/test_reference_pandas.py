@@ -168,7 +168,10 @@ class TestTolerance:
         assert strict["dpd"] == 2 and strict["oldest_unpaid_due_date"] == "2026-01-10"
         lenient = row(THREE, pay, date(2026, 1, 12), tolerance=Decimal("0.50"))
         assert lenient["dpd"] == 0 and lenient["oldest_unpaid_due_date"] == "2026-02-10"
-        assert lenient["overdue_amount"] == "0.50"  # still owed, but not delinquent
+        # Within tolerance the installment counts as paid: nothing of it is overdue, though
+        # the half yuan of principal is still outstanding.
+        assert lenient["overdue_amount"] == "0.00"
+        assert lenient["outstanding_principal"] == strict["outstanding_principal"] == "200.50"
 
 
 class TestBook:

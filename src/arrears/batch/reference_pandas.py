@@ -15,7 +15,8 @@ Two steps, as the product has them:
 Readings of the spec made here (each one stated so a disagreement is easy to find):
 - payments are applied to the ordered sequence (installment by due date and seq; fee,
   interest, principal inside one), so the end state depends only on the total counted;
-- ``overdue_*`` sum what remains of every installment due before D;
+- ``overdue_*`` sum what remains of the *unpaid* installments due before D: a remainder
+  within the tolerance makes an installment paid, so nothing of it remains unpaid;
 - ``oldest_unpaid_due_date`` is the oldest due date of any unpaid installment, due
   before D or not (``unpaid`` is defined by the tolerance alone).
 """
@@ -199,7 +200,7 @@ def _apply_waterfall(inst: pd.DataFrame, paid: pd.Series) -> pd.DataFrame:
 def _per_loan(inst: pd.DataFrame, as_of: pd.Timestamp, tolerance_cents: int) -> pd.DataFrame:
     """Aggregate the installments of each loan into the export's measures."""
     unpaid = inst["remaining"] > tolerance_cents
-    overdue = inst["due_date"] < as_of
+    overdue = (inst["due_date"] < as_of) & unpaid
     parts = pd.DataFrame({
         "loan_id": inst["loan_id"],
         "overdue_principal": inst["rem_principal"].where(overdue, 0),
@@ -207,7 +208,7 @@ def _per_loan(inst: pd.DataFrame, as_of: pd.Timestamp, tolerance_cents: int) -> 
         "overdue_fee": inst["rem_fee"].where(overdue, 0),
         "outstanding_principal": inst["rem_principal"],
         "total_due": inst["due"],
-        "oldest_overdue": inst["due_date"].where(unpaid & overdue),
+        "oldest_overdue": inst["due_date"].where(overdue),
         "oldest_unpaid": inst["due_date"].where(unpaid),
     })
     return parts.groupby("loan_id", sort=False).agg({

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from arrears.entrypoints.cli_app import app, console, get_app
+from arrears.entrypoints.cli_app import app, bench_app, console, get_app
 
 
 def parse_day(text: str | None, *, option: str) -> date | None:
@@ -41,3 +41,63 @@ def generate_portfolio_cmd(
     for name, rows in report.rows.items():
         console.print(f"  {name:<13} {rows:>12,} rows  {report.files[name]}")
     console.print(f"[green]book as of {day} written to[/] {report.out_dir}")
+
+
+def _gib(value: int | None) -> str:
+    return "-" if value is None else f"{value / 2**30:.2f} GiB"
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f} s"
+
+
+def _print_bench(result) -> None:  # type: ignore[no-untyped-def]
+    from rich.table import Table
+
+    table = Table(title=f"arrears bench daily: {result.loans:,} loans, "
+                        f"{result.installments:,} installments, {result.payments:,} payments")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("target", justify="right")
+    rows = [
+        ("generate book", _seconds(result.generate_seconds) if result.generate_seconds
+         else "reused", ""),
+        ("load", _seconds(result.load_seconds), ""),
+        ("run-day", _seconds(result.run_day_seconds), ""),
+        ("raw engine group-by", _seconds(result.raw_groupby_seconds), ""),
+        ("pandas: read and type", _seconds(result.pandas_read_seconds), ""),
+        ("pandas: delinquency rules", _seconds(result.pandas_seconds), ""),
+        ("run-day / raw group-by", f"{result.ratio_vs_raw:.2f}x", "<= 3x"),
+        ("pandas / run-day", "-" if result.speedup_vs_pandas is None
+         else f"{result.speedup_vs_pandas:.2f}x", ">= 20x"),
+        ("peak memory (load, run-day)", _gib(result.peak_rss_bytes), "< 12 GiB"),
+        ("peak memory (pandas)", _gib(result.pandas_peak_rss_bytes), ""),
+        ("export equals pandas reference", {True: "yes", False: "NO", None: "-"}[
+            result.export_matches_pandas], "yes"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    if result.pandas_skipped_reason:
+        console.print(f"pandas skipped: {result.pandas_skipped_reason}")
+
+
+@bench_app.command("daily")
+def bench_daily_cmd(
+    loans: int = typer.Option(..., "--loans", help="Loans in the benchmark book."),
+    seed: int = typer.Option(42, "--seed", help="Seed of the benchmark book."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    skip_pandas: bool = typer.Option(False, "--skip-pandas", help="Do not time pandas."),
+    data_dir: Path = typer.Option(None, "--data-dir",
+                                  help="Book folder (default: ARREARS_HOME/bench/books/...)."),
+) -> None:
+    """Time load and run-day against the raw engine's group-by and the pandas reference."""
+    from arrears.services.bench_daily import run_daily_bench
+
+    home = get_app().settings.resolved_home()
+    result = run_daily_bench(home=home, loans=loans, seed=seed, data_dir=data_dir,
+                             skip_pandas=skip_pandas, progress=not as_json)
+    if as_json:
+        print(result.to_json())
+    else:
+        _print_bench(result)
