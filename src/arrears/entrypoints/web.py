@@ -140,6 +140,9 @@ def create_app(app: Any) -> FastAPI:
     web.include_router(queue.router)
     web.include_router(account.router)
     web.include_router(scripts.router)
+    from arrears.entrypoints.api import desk as api_desk
+
+    web.include_router(api_desk.router, prefix=API_PREFIX)
     # Other parts of the product: one line each below.
     from arrears.entrypoints.desk import analytics as desk_analytics
     web.include_router(desk_analytics.router)

@@ -1,0 +1,248 @@
+"""Request and response models of the REST API (desk part)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+def _no_control(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
+def _sane_time(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+def _sane_date(value: date) -> date:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("must be between the years 2000 and 2100")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control)]
+When = Annotated[datetime, AfterValidator(_sane_time)]
+Day = Annotated[date, AfterValidator(_sane_date)]
+Money = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    fields: list[dict[str, str]] | None = None
+    detail: dict[str, Any] | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+
+
+class Me(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: str | None
+    agency_id: str | None
+    locale: str
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    case_id: int
+    rank: int | None
+    customer_name: str
+    dpd: int
+    bucket: str
+    overdue_amount: Decimal
+    currency: str
+    status: str
+    assigned_to: str | None
+    leased_by_me: bool
+    leased_by_other: bool
+    promise_due: bool
+    callback_due: bool
+    may_call: bool
+
+
+class LeaseOut(BaseModel):
+    case_id: int
+    lease_until: datetime
+
+
+class ContactPointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    contact_id: str
+    channel: str
+    relation: str
+    value_masked: str
+    is_primary: bool
+    consent: bool
+    may: list[str]
+    caution: str | None
+
+
+class LoanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    loan_id: str
+    product: str
+    currency: str
+    principal: Decimal
+    dpd: int
+    bucket: str
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+    overdue_fee: Decimal
+    overdue_amount: Decimal
+    outstanding_principal: Decimal
+    oldest_unpaid_due_date: date | None
+
+
+class PlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    plan_id: int
+    kind: str
+    status: str
+    agreed_amount: Decimal
+    months: int
+    first_due_on: date
+
+
+class TimelineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    at: datetime
+    kind: str
+    by: str | None
+    channel: str | None = None
+    party: str | None = None
+    result: str | None = None
+    overdue_reason: str | None = None
+    text: str | None = None
+    amount: Decimal | None = None
+    due_on: date | None = None
+    status: str | None = None
+    flagged: list[str] = []
+
+
+class AccountOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    case_id: int
+    customer_id: str
+    status: str
+    dpd: int
+    bucket: str
+    currency: str
+    overdue_amount: Decimal
+    outstanding_principal: Decimal
+    loan_count: int
+    assigned_to: str | None
+    agency_id: str | None
+    name_masked: str
+    national_id_masked: str | None
+    address_masked: str | None
+    language: str
+    flags: list[str]
+    contacts: list[ContactPointOut]
+    loans: list[LoanOut]
+    plans: list[PlanOut]
+    timeline: list[TimelineOut]
+
+
+class ContactIn(BaseModel):
+    """A contact attempt and what was learnt in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    channel: Text = Field(max_length=10, examples=["call"])
+    party: Text = Field(max_length=20, examples=["self"])
+    result: Text = Field(max_length=30, examples=["right_party_contact"])
+    contact_id: Text | None = Field(default=None, max_length=64)
+    overdue_reason: Text | None = Field(default=None, max_length=40)
+    promise_amount: Money | None = None
+    promise_due: Day | None = None
+    callback_at: When | None = None
+    note: Text | None = Field(default=None, max_length=4000)
+    compliance_override_reason: Text | None = Field(default=None, max_length=500)
+    note_override_reason: Text | None = Field(default=None, max_length=500)
+
+
+class BlockOut(BaseModel):
+    decision_id: Any = None
+    rules: list[str]
+    explanation: str
+    local_time: Any = None
+    next_allowed_at: Any = None
+
+
+class ContactOut(BaseModel):
+    attempt_id: int | None
+    promise_id: int | None
+    task_id: int | None
+    note_id: int | None
+    decision_id: Any = None
+    blocked: BlockOut | None = None
+    note_flags: list[str] = []
+
+
+class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    attempt_id: int
+    case_id: int
+    contact_id: str | None
+    at: datetime
+    channel: str
+    party: str
+    result: str
+    overdue_reason: str | None
+    decision_id: int | None
+    source: str
+
+
+class PromiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    amount: Money
+    due_on: Day
+
+
+class PromiseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    promise_id: int
+    case_id: int
+    amount: Decimal
+    currency: str
+    due_on: date
+    status: str
+    paid_amount: Decimal
+    created_at: datetime
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Text = Field(min_length=1, max_length=4000)
+    override_reason: Text | None = Field(default=None, max_length=500)
+
+
+class NoteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    note_id: int
+    case_id: int
+    at: datetime
+    kind: str
+    text: str
+    flagged: list[str] = []
