@@ -200,3 +200,40 @@ class TestPlanAdherence:
         assert row["adherence_rate"] == round(2 / 3, 4)
         other_team = ctx_for(team_id="B")
         assert plan_adherence(other_team.session, filters=other_team.filters).empty
+
+
+class TestComplianceAndCalls:
+    def test_blocks_per_rule_and_flagged_calls_per_category(self, app, ctx_for):
+        from arrears.adapters.db.tables_compliance import ComplianceDecision
+        from arrears.adapters.db.tables_conversation import Transcript
+        from arrears.analytics.partners import compliance_blocks, flagged_calls
+
+        def decision(at: str, allowed: bool, rules: list, overridden: bool = False):
+            return ComplianceDecision(
+                at=utc(at), customer_id="c1", case_id=1, channel="phone", party="self",
+                actor_user_id=1, initiated_by="collector", pack="cn", version="1",
+                allowed=allowed, rules=rules, hits=[], explanation="-", local_time="-",
+                local_date=at[:10], zone="Asia/Shanghai", overridden=overridden)
+
+        with unit_of_work(app.session_factory) as s:
+            s.add_all([decision("2026-03-02T02:00:00", False, ["hours"]),
+                       decision("2026-03-02T03:00:00", False, ["hours", "daily_cap"], True),
+                       decision("2026-03-02T04:00:00", True, []),
+                       decision("2026-03-01T17:00:00", False, ["daily_cap"])])
+            s.add_all([Transcript(case_id=1, customer_id="c1", source="api",
+                                  collector_user_id=1, started_at=utc("2026-03-02T02:00:00"),
+                                  violation_count=2, categories=["threat", "insult"]),
+                       Transcript(case_id=1, customer_id="c1", source="api",
+                                  collector_user_id=1, started_at=utc("2026-03-02T03:00:00"),
+                                  violation_count=0, categories=[])])
+        ctx = ctx_for()
+        blocks = compliance_blocks(ctx.session, filters=ctx.filters, timezone="Asia/Shanghai")
+        hours = one(blocks, day=date(2026, 3, 2), rule="hours")
+        assert (hours["blocks"], hours["overrides"]) == (2, 1)
+        assert one(blocks, day=date(2026, 3, 2), rule="daily_cap")["blocks"] == 2
+        calls = flagged_calls(ctx.session, filters=ctx.filters, timezone="Asia/Shanghai")
+        assert sorted(calls["category"]) == ["insult", "threat"]
+        assert set(calls["calls"]) == {1}
+        team_b = ctx_for(team_id="B")
+        assert compliance_blocks(team_b.session, filters=team_b.filters,
+                                 timezone="Asia/Shanghai").empty

@@ -80,9 +80,9 @@ def _dashboard_seconds(bench_app: Any) -> dict[str, float]:
     for name in fg.DASHBOARDS:
         with bench_app.session_factory() as session:
             t0 = time.perf_counter()
-            bench = Workbench(app=bench_app, session=session, filters=Filters(),
-                              as_of=BOOK_AS_OF)
-            cards(name, bench, locale="zh-CN")
+            with Workbench(app=bench_app, session=session, filters=Filters(),
+                           as_of=BOOK_AS_OF) as bench:
+                cards(name, bench, locale="zh-CN")
             out[name] = round(time.perf_counter() - t0, 3)
     return out
 

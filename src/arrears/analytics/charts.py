@@ -56,6 +56,10 @@ def _ordered(values: pd.Series) -> list[Any]:
     return list(dict.fromkeys(values.tolist()))
 
 
+def _bounds(frame: pd.DataFrame, column: str | None, fmt: str) -> list[float | None] | None:
+    return [_num(v, fmt) for v in frame[column]] if column else None
+
+
 def chart_data(figure: Figure, *, locale: str) -> ChartData:
     """Pivot the figure's frame into categories and series, as its chart says."""
     c = figure.chart
@@ -66,8 +70,9 @@ def chart_data(figure: Figure, *, locale: str) -> ChartData:
         return ChartData(c.kind, c.fmt, [], [])
     cats = _ordered(frame[c.x])
     if not c.series:
-        series = [Series(column_label(y, locale),
-                         [_num(v, c.fmt) for v in frame.set_index(c.x)[y].reindex(cats)])
+        indexed = frame.set_index(c.x).reindex(cats)
+        series = [Series(column_label(y, locale), [_num(v, c.fmt) for v in indexed[y]],
+                         _bounds(indexed, c.low, c.fmt), _bounds(indexed, c.high, c.fmt))
                   for y in c.y]
         return ChartData(c.kind, c.fmt, [_text(x) for x in cats], series)
     names = _ordered(frame[c.series])
@@ -76,9 +81,9 @@ def chart_data(figure: Figure, *, locale: str) -> ChartData:
     out = []
     for name in names:
         part = frame[frame[c.series] == name].set_index(c.x).reindex(cats)
-        low = [_num(v, c.fmt) for v in part[c.low]] if c.low else None
-        high = [_num(v, c.fmt) for v in part[c.high]] if c.high else None
-        out.append(Series(_text(name), [_num(v, c.fmt) for v in part[c.y[0]]], low, high))
+        title = column_label(name, locale) if c.label_series else _text(name)
+        out.append(Series(title, [_num(v, c.fmt) for v in part[c.y[0]]],
+                          _bounds(part, c.low, c.fmt), _bounds(part, c.high, c.fmt)))
     return ChartData(c.kind, c.fmt, [_text(x) for x in cats], out)
 
 
@@ -131,5 +136,6 @@ def _interval(data: ChartData) -> dict[str, Any]:
             "legend": {"type": "scroll", "top": 0, "data": [s.name for s in data.series]},
             "grid": {"left": 60, "right": 20, "top": 40, "bottom": 40, "containLabel": True},
             "xAxis": {"type": "category", "data": data.categories},
-            "yAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+            "yAxis": {"type": "value", "scale": True, "axisLabel": {
+                "formatter": "{value}%" if data.fmt == "percent" else "{value}"}},
             "series": series}

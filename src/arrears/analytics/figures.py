@@ -32,6 +32,7 @@ class Chart:
     last_series: int | None = None
     low: str | None = None  # interval charts: the columns of the interval's ends
     high: str | None = None
+    label_series: bool = False  # the series values are column names: show their labels
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,10 @@ CHARTS: dict[str, tuple[str, Chart]] = {
     "compliance_blocks": ("compliance", Chart(STACKED, "day", ("blocks",), "rule")),
     "flagged_calls": ("compliance", Chart(STACKED, "day", ("calls",), "category")),
     "champion_challenger": ("strategy", Chart(INTERVAL, "arm", ("estimate",), "metric",
-                                              fmt="percent", low="low", high="high")),
+                                              fmt="percent", low="low", high="high",
+                                              label_series=True)),
+    "cc_recovery": ("strategy", Chart(INTERVAL, "arm", ("estimate",), fmt="money", low="low",
+                                      high="high")),
 }
 
 
@@ -97,7 +101,7 @@ DASHBOARDS: dict[str, tuple[str, ...]] = {
              "plan_adherence", "recovered_daily"),
     "compliance": ("compliance_blocks", "flagged_calls", "ops_daily"),
     "management": ("bucket_amount", "bucket_count", "flow_rates", "recovery", "ops_teams",
-                   "recovered_daily", "champion_challenger"),
+                   "recovered_daily", "champion_challenger", "cc_recovery"),
     "risk": ("roll_count", "roll_balance", "flow_rates", "cure_rates", "vintage",
              "recovery", "champion_challenger"),
 }
@@ -115,7 +119,7 @@ REPORTS: dict[str, tuple[str, ...]] = {
     "operations": ("ops_daily", "ops_weekly", "ops_teams", "ops_collectors", "recovered_daily",
                    "recovered_collectors", "plan_adherence", "compliance_blocks",
                    "flagged_calls"),
-    "strategy": ("champion_challenger",),
+    "strategy": ("champion_challenger", "cc_recovery"),
 }
 
 

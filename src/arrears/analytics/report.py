@@ -63,8 +63,8 @@ def build_report(*, app: Any, kind: str, as_of: date, out: Path, filters: Filter
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     result = ReportResult(out=out)
-    with app.session_factory() as session:
-        bench = Workbench(app=app, session=session, filters=filters or Filters(), as_of=as_of)
+    with app.session_factory() as session, Workbench(
+            app=app, session=session, filters=filters or Filters(), as_of=as_of) as bench:
         keys = report_keys(kind, bench)
         figures = []
         for key in keys:

@@ -11,6 +11,7 @@ import threading
 from dataclasses import replace
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,6 +34,24 @@ class UnknownFigure(NotFound):
     code = "unknown_figure"
 
 
+def open_reader(app: Any) -> Any:
+    """A read-only connection of its own to the portfolio engine.
+
+    DuckDB lets no other process write while a connection is open, so pages and reports
+    read on a short-lived read-only connection; before anything is loaded there is no
+    file yet, and an empty in-memory engine answers with empty figures.
+    """
+    import ibis
+
+    url = app.settings.resolved_portfolio_url()
+    if url.startswith("duckdb://"):
+        path = Path(url[len("duckdb://"):])
+        if not path.exists():
+            return ibis.duckdb.connect()
+        return ibis.duckdb.connect(str(path), read_only=True)
+    return ibis.connect(url)
+
+
 class Workbench:
     """Figures for one filter set, as of one business date."""
 
@@ -46,7 +65,24 @@ class Workbench:
 
     @cached_property
     def con(self) -> Any:
-        return self.app.portfolio()
+        shared = getattr(self.app, "_portfolio", None)
+        if shared is not None:  # this process already holds the engine
+            return shared
+        self._owned = open_reader(self.app)
+        return self._owned
+
+    def close(self) -> None:
+        """Release the engine connection this workbench opened (if any)."""
+        owned = self.__dict__.pop("_owned", None)
+        if owned is not None:
+            self.__dict__.pop("con", None)
+            owned.disconnect()
+
+    def __enter__(self) -> Workbench:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @cached_property
     def days(self) -> list[date]:
@@ -220,4 +256,9 @@ class Workbench:
         from arrears.analytics.partners import champion_challenger
 
         return champion_challenger(self.session, app=self.app, as_of=self.as_of)
+
+    def _cc_recovery(self) -> pd.DataFrame:
+        from arrears.analytics.partners import champion_challenger_recovery
+
+        return champion_challenger_recovery(self.session, app=self.app, as_of=self.as_of)
 

@@ -64,8 +64,8 @@ def analytics_home(principal: CurrentPrincipal) -> Response:
 def dashboard(name: str, request: Request, session: DbSession, principal: CurrentPrincipal,
               filters: PageFilters) -> Response:
     """A dashboard page: filters and chart cards."""
-    bench = _bench(request, session, principal, filters, name)
-    ctx = db.context(name, bench, session, role=principal.role, locale=principal.locale)
+    with _bench(request, session, principal, filters, name) as bench:
+        ctx = db.context(name, bench, session, role=principal.role, locale=principal.locale)
     return render(request, "analytics_dashboard.html", ctx)
 
 
@@ -73,8 +73,8 @@ def dashboard(name: str, request: Request, session: DbSession, principal: Curren
 def dashboard_xlsx(name: str, request: Request, session: DbSession,
                    principal: CurrentPrincipal, filters: PageFilters) -> Response:
     """Every chart of the dashboard in one workbook."""
-    bench = _bench(request, session, principal, filters, name)
-    figures = [bench.figure(k) for k in db.figure_keys(name, bench)]
+    with _bench(request, session, principal, filters, name) as bench:
+        figures = [bench.figure(k) for k in db.figure_keys(name, bench)]
     body = to_xlsx(figures, locale=principal.locale)
     _audited(request, session, principal, name=name, figure="*", fmt="xlsx",
              filters=bench.raw_filters)
@@ -85,9 +85,9 @@ def dashboard_xlsx(name: str, request: Request, session: DbSession,
 def figure_data(name: str, figure: str, fmt: str, request: Request, session: DbSession,
                 principal: CurrentPrincipal, filters: PageFilters) -> Response:
     """One chart's data as CSV, XLSX or JSON (the chart option's source rows)."""
-    bench = _bench(request, session, principal, filters, name)
-    db.check_figure(name, figure, bench)
-    fig = bench.figure(figure)
+    with _bench(request, session, principal, filters, name) as bench:
+        db.check_figure(name, figure, bench)
+        fig = bench.figure(figure)
     if fmt in ("csv", "xlsx"):
         _audited(request, session, principal, name=name, figure=figure, fmt=fmt,
                  filters=bench.raw_filters)
