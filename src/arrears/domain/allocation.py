@@ -31,9 +31,10 @@ class Collector:
     buckets: frozenset[str] = frozenset()  # empty: every bucket
     capacity: int = 200
     active: bool = True
+    role: str = "collector"
 
-    def works(self, *, team: str | None, bucket: str) -> bool:
-        return (self.active and (team is None or self.team == team)
+    def works(self, *, team: str | None, bucket: str, role: str = "collector") -> bool:
+        return (self.active and self.role == role and (team is None or self.team == team)
                 and (not self.buckets or bucket in self.buckets))
 
     def speaks(self, language: str | None) -> bool:
@@ -54,6 +55,7 @@ class CaseSlot:
     balance: Decimal
     current_user: int | None
     locked: bool = False  # a promise or a plan is running
+    role: str = "collector"
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,14 @@ def _keep(slot: CaseSlot, by_id: dict[int, Collector]) -> str | None:
         return None
     if slot.locked:
         return "continuity: a promise or plan is running"
-    if current.works(team=slot.team, bucket=slot.bucket) and current.speaks(slot.language):
+    if (current.works(team=slot.team, bucket=slot.bucket, role=slot.role)
+            and current.speaks(slot.language)):
         return "same collector still fits"
     return None
 
 
 def _pick(slot: CaseSlot, pool: list[Collector], load: _Load) -> tuple[Collector | None, str]:
-    fits = [c for c in pool if c.works(team=slot.team, bucket=slot.bucket)
+    fits = [c for c in pool if c.works(team=slot.team, bucket=slot.bucket, role=slot.role)
             and load.counts.get(c.user_id, 0) < c.capacity]
     speakers = [c for c in fits if c.speaks(slot.language)]
     if speakers:

@@ -153,7 +153,8 @@ def check_terms(policy: PlanPolicy, terms: PlanTerms, *, bucket: str, role: str,
         approval.append(f"discount {share:.2%} is above the {role} limit "
                         f"{limits.get(role, ZERO):.2%} for {bucket}")
     approvers = _min_role(limits, share)
-    breaches += _check_timing(policy, terms, approval, as_of=as_of)
+    breaches += _check_timing(policy, terms, approval if role == "collector" else [],
+                              as_of=as_of)
     if terms.kind == "installment" and terms.basis > 0:
         down_share = terms.down_payment / terms.agreed if terms.agreed > 0 else ZERO
         if down_share < policy.min_down_payment_share:

@@ -1,0 +1,366 @@
+"""Allocation (分案): who works each case, agency placements, and follow-up tasks.
+
+The daily allocation reads today's treatments (team, role, agency step), the collectors'
+skills and capacity, and the promises and plans that keep a case with its collector; it
+writes the changes to ``collection_cases`` in bulk and one ``case_allocations`` row per
+case and day (re-runnable: the day's rows are rewritten).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from arrears.adapters.db.tables import (
+    Agency,
+    CollectionCase,
+    ContactAttempt,
+    Customer,
+    Promise,
+    Task,
+    User,
+)
+from arrears.adapters.db.tables_strategy import (
+    AgencyPlacement,
+    CaseAllocation,
+    CaseTreatment,
+    CollectorProfile,
+    PlanInstallment,
+    RepaymentPlan,
+)
+from arrears.domain.allocation import (
+    AgencyInfo,
+    CaseSlot,
+    Collector,
+    agency_eligible,
+    allocate,
+    pick_agency,
+)
+from arrears.errors import InvalidInput, NotFound
+
+ZERO = Decimal("0.00")
+WORKING_ROLES = ("collector", "team_lead")
+
+
+class AllocationSettings(BaseModel):
+    """``[allocation]``: default capacity of a collector (open cases on their book)."""
+
+    default_capacity: int = Field(default=200, ge=1, le=100000)
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A follow-up task to create once (``source_key`` is unique)."""
+
+    case_id: int
+    kind: str
+    due_on: date
+    source_key: str
+    assigned_to: int | None = None
+    due_at: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def ensure_tasks(session: Session, specs: list[TaskSpec]) -> int:
+    """Insert the tasks whose source key is new; returns how many were created."""
+    if not specs:
+        return 0
+    unique = {s.source_key: s for s in specs}
+    keys = list(unique)
+    existing: set[str] = set()
+    for i in range(0, len(keys), 900):
+        existing |= set(session.scalars(select(Task.source_key)
+                                        .where(Task.source_key.in_(keys[i:i + 900]))))
+    rows = [{"case_id": s.case_id, "kind": s.kind, "due_on": s.due_on, "due_at": s.due_at,
+             "assigned_to": s.assigned_to, "status": "open", "detail": s.detail,
+             "source_key": s.source_key} for k, s in unique.items() if k not in existing]
+    if rows:
+        session.execute(insert(Task), rows)
+    return len(rows)
+
+
+def allocation_settings(app: Any) -> AllocationSettings:
+    return app.business.section("allocation", AllocationSettings)  # type: ignore[no-any-return]
+
+
+def load_collectors(session: Session, *, default_capacity: int) -> list[Collector]:
+    """Active collectors and team leads with their skills and capacity."""
+    rows = session.execute(
+        select(User.user_id, User.team_id, User.languages, User.role, User.active,
+               CollectorProfile.buckets, CollectorProfile.capacity)
+        .outerjoin(CollectorProfile, CollectorProfile.user_id == User.user_id)
+        .where(User.role.in_(WORKING_ROLES), User.agency_id.is_(None)))
+    out = []
+    for uid, team, langs, role, active, buckets, capacity in rows:
+        out.append(Collector(
+            user_id=uid, team=team, role=role, active=bool(active),
+            languages=frozenset(x.strip() for x in (langs or "").split(",") if x.strip()),
+            buckets=frozenset(x.strip() for x in (buckets or "").split(",") if x.strip()),
+            capacity=capacity or default_capacity))
+    return out
+
+
+def set_collector_profile(session: Session, *, user_id: int, buckets: list[str] | None,
+                          capacity: int) -> CollectorProfile:
+    """Set a collector's bucket skills and capacity."""
+    if session.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}", field="user_id")
+    if capacity < 1:
+        raise InvalidInput("capacity must be at least 1", field="capacity")
+    profile = session.get(CollectorProfile, user_id) or CollectorProfile(user_id=user_id)
+    profile.buckets = ",".join(buckets) if buckets else None
+    profile.capacity = capacity
+    session.add(profile)
+    return profile
+
+
+@dataclass(frozen=True)
+class AllocationResult:
+    cases: int
+    changed: int
+    queued: int
+    placed: int
+    recalled: int
+
+
+def _locked_cases(session: Session) -> set[int]:
+    promises = set(session.scalars(select(Promise.case_id).where(Promise.status == "open")))
+    plans = set(session.scalars(select(RepaymentPlan.case_id)
+                                .where(RepaymentPlan.status == "active")))
+    return promises | plans
+
+
+def _today(session: Session, as_of: date) -> list[Any]:
+    return list(session.execute(
+        select(CollectionCase.case_id, CollectionCase.bucket, CollectionCase.assigned_to,
+               CollectionCase.agency_id, CollectionCase.overdue_amount,
+               CollectionCase.team_id.label("current_team"),
+               Customer.preferred_language, CaseTreatment.team_id, CaseTreatment.role,
+               CaseTreatment.agency)
+        .join(Customer, Customer.customer_id == CollectionCase.customer_id)
+        .outerjoin(CaseTreatment, (CaseTreatment.case_id == CollectionCase.case_id)
+                   & (CaseTreatment.as_of == as_of))
+        .where(CollectionCase.status == "open")))
+
+
+def allocate_day(session: Session, *, app: Any, as_of: date) -> AllocationResult:
+    """Allocate every open case for ``as_of``: collectors, team queues and agencies."""
+    cfg = allocation_settings(app)
+    rows = _today(session, as_of)
+    locked = _locked_cases(session)
+    agency_rows = [r for r in rows if r.agency]
+    team_of = {r.case_id: r.team_id for r in agency_rows}
+    slots = [CaseSlot(case_id=r.case_id, bucket=r.bucket, team=r.team_id,
+                      language=r.preferred_language, balance=r.overdue_amount or ZERO,
+                      current_user=r.assigned_to, locked=r.case_id in locked,
+                      role=r.role or "collector") for r in rows if not r.agency]
+    collectors = load_collectors(session, default_capacity=cfg.default_capacity)
+    results = allocate(slots, collectors, base_load={})
+    placed, recalled, agency_of = _agencies(session, app=app, rows=agency_rows, as_of=as_of,
+                                            open_case_ids={r.case_id for r in rows})
+    session.execute(delete(CaseAllocation).where(CaseAllocation.as_of == as_of))
+    history = [{"case_id": a.case_id, "as_of": as_of, "user_id": a.user_id, "team_id": a.team,
+                "agency_id": None, "changed": a.changed, "reason": a.reason} for a in results]
+    history += [{"case_id": cid, "as_of": as_of, "user_id": None, "team_id": None,
+                 "agency_id": ag, "changed": changed, "reason": why}
+                for cid, (ag, why, changed) in agency_of.items()]
+    if history:
+        session.execute(insert(CaseAllocation), history)
+    current = {r.case_id: (r.assigned_to, r.current_team, r.agency_id) for r in rows}
+    wanted = {a.case_id: (a.user_id, a.team, None) for a in results}
+    wanted |= {cid: (None, team_of.get(cid), ag) for cid, (ag, _w, _c) in agency_of.items()}
+    updates = [{"cid": cid, "user": u, "team": t, "agency": ag}
+               for cid, (u, t, ag) in wanted.items() if (u, t, ag) != current[cid]]
+    if updates:
+        session.execute(update(CollectionCase.__table__)
+                        .where(CollectionCase.__table__.c.case_id == bindparam("cid"))
+                        .values(assigned_to=bindparam("user"), team_id=bindparam("team"),
+                                agency_id=bindparam("agency")), updates)
+    return AllocationResult(cases=len(rows), changed=sum(a.changed for a in results),
+                            queued=sum(1 for a in results if a.user_id is None),
+                            placed=placed, recalled=recalled)
+
+
+def _agency_infos(session: Session) -> list[AgencyInfo]:
+    return [AgencyInfo(a.agency_id, bool(a.whitelisted), a.last_evaluated_on)
+            for a in session.scalars(select(Agency))]
+
+
+def _agencies(session: Session, *, app: Any, rows: list[Any], as_of: date,
+              open_case_ids: set[int]) -> tuple[int, int, dict[int, tuple[str | None, str, bool]]]:
+    """Place agency-step cases, recall the rest; returns (placed, recalled, case -> agency)."""
+    infos = {a.agency_id: a for a in _agency_infos(session)}
+    open_placements = {p.case_id: p for p in session.scalars(
+        select(AgencyPlacement).where(AgencyPlacement.status == "placed"))}
+    wanted = {r.case_id: r for r in rows}
+    recalled = 0
+    for cid, p in list(open_placements.items()):
+        info = infos.get(p.agency_id)
+        ok, why = agency_eligible(info, as_of=as_of) if info else (False, "agency removed")
+        if cid not in open_case_ids:
+            why, ok = "case closed", False
+        elif cid not in wanted:
+            why, ok = "case left the agency step of its strategy", False
+        if not ok:
+            _recall(session, p, as_of=as_of, reason=why)
+            recalled += 1
+            del open_placements[cid]
+    load = Counter(p.agency_id for p in open_placements.values())
+    out: dict[int, tuple[str | None, str, bool]] = {}
+    placed = 0
+    for cid, r in sorted(wanted.items(), key=lambda kv: (-(kv[1].overdue_amount or 0), kv[0])):
+        if cid in open_placements:
+            out[cid] = (open_placements[cid].agency_id, "stays with its agency", False)
+            continue
+        choice = pick_agency(list(infos.values()), placed=load, as_of=as_of)
+        if choice is None:
+            out[cid] = (None, "no eligible agency (whitelisted, evaluated within 365 days)",
+                        False)
+            continue
+        session.add(AgencyPlacement(case_id=cid, agency_id=choice.agency_id, placed_on=as_of,
+                                    placed_reason="agency step of the strategy; fewest cases",
+                                    overdue_at_placement=r.overdue_amount or ZERO,
+                                    status="placed", recovered=ZERO))
+        load[choice.agency_id] += 1
+        placed += 1
+        out[cid] = (choice.agency_id, f"placed with {choice.agency_id}", True)
+    _recall_from_closed(session, open_case_ids, as_of)
+    return placed, recalled, out
+
+
+def _recall(session: Session, placement: AgencyPlacement, *, as_of: date, reason: str) -> None:
+    placement.status = "recalled"
+    placement.recalled_on = as_of
+    placement.recall_reason = reason
+
+
+def _recall_from_closed(session: Session, open_case_ids: set[int], as_of: date) -> None:
+    """Closed cases leave their agency too (their rows are not among today's cases)."""
+    for p in session.scalars(select(AgencyPlacement).where(AgencyPlacement.status == "placed")):
+        if p.case_id not in open_case_ids:
+            _recall(session, p, as_of=as_of, reason="case closed")
+
+
+def recall_placement(session: Session, *, placement_id: int, reason: str, as_of: date) -> None:
+    """Recall a placement by hand (the case goes back to the team queue)."""
+    p = session.get(AgencyPlacement, placement_id)
+    if p is None or p.status != "placed":
+        raise NotFound(f"no open placement {placement_id}", field="placement_id")
+    _recall(session, p, as_of=as_of, reason=reason or "recalled by a supervisor")
+    case = session.get(CollectionCase, p.case_id)
+    if case is not None and case.agency_id == p.agency_id:
+        case.agency_id = None
+
+
+@dataclass(frozen=True)
+class AgencyResult:
+    agency_id: str
+    eligible: bool
+    why: str
+    placed: int
+    active: int
+    recalled: int
+    overdue_placed: Decimal
+    recovered: Decimal
+
+
+def agency_results(session: Session, *, app: Any, as_of: date) -> list[AgencyResult]:
+    """Per agency: cases placed, still active, recalled, and money recovered while placed."""
+    from arrears.services.promises import case_loans, paid_in_windows
+
+    placements = list(session.scalars(select(AgencyPlacement)
+                                      .where(AgencyPlacement.placed_on <= as_of)))
+    loans = case_loans(session, sorted({p.case_id for p in placements}))
+    windows = [(str(p.placement_id), loan, p.placed_on, min(p.recalled_on or as_of, as_of))
+               for p in placements for loan in loans.get(p.case_id, [])]
+    paid = paid_in_windows(app, windows)
+    for p in placements:
+        p.recovered = paid.get(str(p.placement_id), ZERO)
+    out = []
+    for info in _agency_infos(session):
+        mine = [p for p in placements if p.agency_id == info.agency_id]
+        ok, why = agency_eligible(info, as_of=as_of)
+        out.append(AgencyResult(
+            info.agency_id, ok, why, len(mine), sum(p.status == "placed" for p in mine),
+            sum(p.status == "recalled" for p in mine),
+            sum((p.overdue_at_placement for p in mine), ZERO),
+            sum((p.recovered for p in mine), ZERO)))
+    return out
+
+
+def workload(session: Session) -> list[tuple[int, str | None, int]]:
+    """(user_id, team, open cases) per collector, for the fairness view."""
+    rows = session.execute(select(CollectionCase.assigned_to, CollectionCase.team_id,
+                                  func.count()).where(CollectionCase.status == "open",
+                                                      CollectionCase.assigned_to.is_not(None))
+                           .group_by(CollectionCase.assigned_to, CollectionCase.team_id))
+    return [(u, t, n) for u, t, n in rows]
+
+
+CALLBACK_RESULTS = ("callback", "callback_requested")
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    callbacks: int
+    promise_due: int
+    installments_due: int
+    reassigned: int
+
+
+def schedule_follow_ups(session: Session, *, app: Any, as_of: date,
+                        lookback_days: int = 7) -> FollowUps:
+    """Callbacks, promise due dates and plan installments become tasks on their day.
+
+    Each task is made once (unique source key) and follows the case to its collector.
+    """
+    from arrears.services.promises import local_date, reporting_zone
+
+    zone = reporting_zone(app)
+    owner = dict(session.execute(select(CollectionCase.case_id, CollectionCase.assigned_to)
+                                 .where(CollectionCase.status == "open")).all())
+    since = datetime.combine(as_of - timedelta(days=lookback_days), time(0), zone)
+    callbacks = [TaskSpec(case_id=a.case_id, kind="callback",
+                          due_on=local_date(a.at, zone) + timedelta(days=1),
+                          due_at=a.at + timedelta(days=1), assigned_to=owner.get(a.case_id),
+                          source_key=f"callback:attempt:{a.attempt_id}",
+                          detail={"attempt_id": a.attempt_id})
+                 for a in session.scalars(select(ContactAttempt).where(
+                     ContactAttempt.result.in_(CALLBACK_RESULTS), ContactAttempt.at >= since))
+                 if a.case_id in owner and local_date(a.at, zone) <= as_of]
+    promises = [TaskSpec(case_id=p.case_id, kind="promise_due", due_on=p.due_on,
+                         assigned_to=owner.get(p.case_id), source_key=f"promise:{p.promise_id}:due",
+                         detail={"promise_id": p.promise_id, "amount": str(p.amount)})
+                for p in session.scalars(select(Promise).where(Promise.status == "open",
+                                                               Promise.due_on <= as_of))
+                if p.case_id in owner]
+    installments = [TaskSpec(case_id=cid, kind="plan_installment_due", due_on=i.due_on,
+                             assigned_to=owner.get(cid),
+                             source_key=f"plan:{i.plan_id}:{i.seq}:due",
+                             detail={"plan_id": i.plan_id, "seq": i.seq, "amount": str(i.amount)})
+                    for i, cid in session.execute(
+                        select(PlanInstallment, RepaymentPlan.case_id)
+                        .join(RepaymentPlan, RepaymentPlan.plan_id == PlanInstallment.plan_id)
+                        .where(RepaymentPlan.status == "active", PlanInstallment.status == "open",
+                               PlanInstallment.due_on <= as_of))
+                    if cid in owner]
+    made = [ensure_tasks(session, specs) for specs in (callbacks, promises, installments)]
+    return FollowUps(*made, _follow_owner(session, as_of))
+
+
+def _follow_owner(session: Session, as_of: date) -> int:
+    """Open tasks due by today go to whoever works the case now."""
+    owner = (select(CollectionCase.assigned_to)
+             .where(CollectionCase.case_id == Task.case_id).scalar_subquery())
+    result = session.execute(update(Task).where(Task.status == "open", Task.due_on <= as_of,
+                                                Task.assigned_to.is_distinct_from(owner))
+                             .values(assigned_to=owner).execution_options(
+                                 synchronize_session=False))
+    return int(result.rowcount or 0)

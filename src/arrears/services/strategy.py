@@ -1,0 +1,458 @@
+"""Treatment strategies: versions, the daily step of every open case, champion/challenger.
+
+The strategy in force on a day is the newest uploaded version whose ``effective_from`` is
+on or before that day (the packaged default when none is). The daily assignment reads each
+open case's facts set-based (a handful of queries for the whole book), decides in the pure
+domain, and writes one ``case_treatments`` row per case and day with the rule that matched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import delete, func, insert, inspect, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.orm import Session
+
+from arrears.adapters.db.tables import (
+    CollectionCase,
+    ContactAttempt,
+    Customer,
+    CustomerFlag,
+    LoanPosition,
+    Promise,
+)
+from arrears.adapters.db.tables_strategy import (
+    CaseTreatment,
+    RepaymentPlan,
+    StrategyAssignment,
+    StrategyVersion,
+)
+from arrears.domain.strategy import (
+    CaseFacts,
+    NoSegmentMatched,
+    Prior,
+    Strategy,
+    Treatment,
+    arm_for,
+    assign_treatment,
+)
+from arrears.errors import NotFound
+from arrears.services.audit import append_audit
+from arrears.strategies.schema import StrategySpec, StrategyInvalid, parse_strategy
+
+ZERO = Decimal("0.00")
+
+
+def default_strategy_text() -> str:
+    """The packaged default strategy (YAML)."""
+    return (files("arrears.strategies") / "default.yaml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class ActiveStrategy:
+    version_id: int | None
+    version: int
+    text: str
+    spec: StrategySpec
+    strategy: Strategy
+
+
+def active_strategy(session: Session, *, as_of: date) -> ActiveStrategy:
+    """The strategy in force on ``as_of``: newest effective version, else the default."""
+    row = session.scalars(select(StrategyVersion)
+                          .where(StrategyVersion.effective_from <= as_of)
+                          .order_by(StrategyVersion.effective_from.desc(),
+                                    StrategyVersion.version_id.desc()).limit(1)).first()
+    if row is None:
+        body = default_strategy_text()
+        spec = parse_strategy(body, source="default strategy")
+        return ActiveStrategy(None, 0, body, spec, spec.to_domain())
+    spec = parse_strategy(row.yaml_text, source=f"strategy version {row.version_id}")
+    return ActiveStrategy(row.version_id, row.version, row.yaml_text, spec, spec.to_domain())
+
+
+def upload_strategy(session: Session, *, yaml_text: str, actor: str, at: datetime,
+                    note: str | None = None) -> StrategyVersion:
+    """Validate and store a new version of a strategy (its name's next version number)."""
+    spec = parse_strategy(yaml_text, source="uploaded strategy")
+    _check_scripts(spec)
+    last = session.scalar(select(func.max(StrategyVersion.version))
+                          .where(StrategyVersion.name == spec.name)) or 0
+    row = StrategyVersion(name=spec.name, version=last + 1, effective_from=spec.effective_from,
+                          yaml_text=yaml_text, checksum=hashlib.sha256(yaml_text.encode()).hexdigest(),
+                          uploaded_by=actor, uploaded_at=at, note=note)
+    session.add(row)
+    session.flush()
+    append_audit(session, actor=actor, action="strategy.uploaded", object_type="strategy",
+                 object_id=row.version_id,
+                 detail={"name": spec.name, "version": row.version,
+                         "effective_from": str(spec.effective_from)}, at=at)
+    return row
+
+
+def _check_scripts(spec: StrategySpec) -> None:
+    """Every message step must name a template that exists for its channel."""
+    from arrears.services.outbox import load_templates
+
+    templates = load_templates()
+    sets = [("", spec.paths)] + [(f"challengers[{n}].", c.paths or {})
+                                 for n, c in enumerate(spec.challengers)]
+    for prefix, paths in sets:
+        for name, steps in paths.items():
+            for i, step in enumerate(steps):
+                if step.channel in ("sms", "email", "letter") and \
+                        step.channel not in templates.get(step.script or "", {}):
+                    where = f"{prefix}paths.{name}[{i}].script"
+                    raise StrategyInvalid(f"{where}: no {step.channel} template "
+                                          f"{step.script!r}", field=where)
+
+
+def validate_strategy_text(yaml_text: str, *, source: str) -> StrategySpec:
+    """Validate a strategy file (format and templates) without storing it."""
+    spec = parse_strategy(yaml_text, source=source)
+    _check_scripts(spec)
+    return spec
+
+
+def strategy_versions(session: Session) -> list[StrategyVersion]:
+    """Every stored version, newest first."""
+    return list(session.scalars(select(StrategyVersion)
+                                .order_by(StrategyVersion.version_id.desc())))
+
+
+def strategy_version(session: Session, *, version_id: int) -> StrategyVersion:
+    row = session.get(StrategyVersion, version_id)
+    if row is None:
+        raise NotFound(f"no strategy version {version_id}", field="version_id")
+    return row
+
+
+# --- case facts, read set-based -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseRow:
+    facts: CaseFacts
+    customer_id: str
+    overdue: Decimal
+
+
+def _latest_bands(session: Session, as_of: date) -> dict[int, str]:
+    """Score band per case from the scoring area's ``case_scores`` (when it exists)."""
+    if not inspect(session.connection()).has_table("case_scores"):
+        return {}
+    rows = session.execute(sql_text("SELECT case_id, as_of, band FROM case_scores "
+                                "WHERE as_of <= :d"), {"d": as_of})
+    best: dict[int, tuple[Any, str]] = {}
+    for cid, day, band in rows:
+        if band and (cid not in best or str(day) > str(best[cid][0])):
+            best[cid] = (day, band)
+    return {cid: band for cid, (_d, band) in best.items()}
+
+
+def _active_flags(session: Session, as_of: date) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    rows = session.execute(select(CustomerFlag.customer_id, CustomerFlag.flag, CustomerFlag.until)
+                           .where(CustomerFlag.lifted_at.is_(None)))
+    for cust, flag, until in rows:
+        if until is None or until >= as_of:
+            out[cust].add(flag)
+    return out
+
+
+def _positions(session: Session) -> tuple[dict[int, Decimal], dict[int, set[str]]]:
+    balance: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    products: dict[int, set[str]] = defaultdict(set)
+    rows = session.execute(select(LoanPosition.case_id, LoanPosition.product,
+                                  LoanPosition.outstanding_principal,
+                                  LoanPosition.overdue_interest, LoanPosition.overdue_fee)
+                           .where(LoanPosition.case_id.is_not(None)))
+    for cid, product, principal, interest, fee in rows:
+        balance[cid] += (principal or ZERO) + (interest or ZERO) + (fee or ZERO)
+        products[cid].add(product)
+    return balance, products
+
+
+def broken_dates(session: Session, *, kinds: frozenset[str]) -> dict[int, list[date]]:
+    """Per case, the days its promises (and plans) were broken."""
+    out: dict[int, list[date]] = defaultdict(list)
+    if "promise_broken" in kinds:
+        for cid, day in session.execute(select(Promise.case_id, Promise.resolved_on)
+                                        .where(Promise.status == "broken")):
+            out[cid].append(day)
+    if "plan_broken" in kinds:
+        for cid, day in session.execute(select(RepaymentPlan.case_id, RepaymentPlan.resolved_on)
+                                        .where(RepaymentPlan.status == "broken")):
+            out[cid].append(day)
+    return out
+
+
+def gather_facts(session: Session, *, as_of: date) -> list[CaseRow]:
+    """The strategy's view of every open case on ``as_of``."""
+    bands = _latest_bands(session, as_of)
+    flags = _active_flags(session, as_of)
+    balance, products = _positions(session)
+    broken = Counter(session.scalars(select(Promise.case_id).where(Promise.status == "broken")))
+    open_promise = set(session.scalars(select(Promise.case_id).where(Promise.status == "open")))
+    on_plan = set(session.scalars(select(RepaymentPlan.case_id)
+                                  .where(RepaymentPlan.status == "active")))
+    rows = session.execute(select(CollectionCase.case_id, CollectionCase.customer_id,
+                                  CollectionCase.dpd, CollectionCase.bucket,
+                                  CollectionCase.overdue_amount,
+                                  CollectionCase.outstanding_principal,
+                                  Customer.preferred_language)
+                           .join(Customer, Customer.customer_id == CollectionCase.customer_id)
+                           .where(CollectionCase.status == "open")
+                           .order_by(CollectionCase.case_id))
+    out = []
+    for cid, cust, dpd, bucket, overdue, outstanding, lang in rows:
+        facts = CaseFacts(
+            case_id=cid, dpd=dpd or 0, bucket=bucket, overdue=overdue or ZERO,
+            balance=balance.get(cid, (outstanding or ZERO)),
+            products=frozenset(products.get(cid, set())), score_band=bands.get(cid),
+            broken_promises=broken.get(cid, 0), flags=frozenset(flags.get(cust, set())),
+            language=lang, has_open_promise=cid in open_promise, has_active_plan=cid in on_plan)
+        out.append(CaseRow(facts, cust, overdue or ZERO))
+    return out
+
+
+def _priors(session: Session, as_of: date) -> dict[int, Prior]:
+    """Each case's treatment on its latest run day before ``as_of``."""
+    last = (select(CaseTreatment.case_id, func.max(CaseTreatment.as_of).label("d"))
+            .where(CaseTreatment.as_of < as_of).group_by(CaseTreatment.case_id).subquery())
+    rows = session.execute(select(CaseTreatment.case_id, CaseTreatment.arm, CaseTreatment.path,
+                                  CaseTreatment.entered_on)
+                           .join(last, (last.c.case_id == CaseTreatment.case_id)
+                                 & (last.c.d == CaseTreatment.as_of)))
+    return {cid: Prior(arm, path, entered) for cid, arm, path, entered in rows}
+
+
+def _arms(session: Session, strategy: Strategy, rows: list[CaseRow], as_of: date) -> dict[int, str]:
+    """Recorded arms; new cases get their stable hashed arm, recorded now."""
+    known = dict(session.execute(select(StrategyAssignment.case_id, StrategyAssignment.arm)
+                                 .where(StrategyAssignment.experiment == strategy.experiment,
+                                        StrategyAssignment.assigned_on <= as_of)).all())
+    taken = set(session.scalars(select(StrategyAssignment.case_id)
+                                .where(StrategyAssignment.experiment == strategy.experiment)))
+    arm_names = {a.name for a in strategy.arms}
+    new = []
+    for r in rows:
+        cid = r.facts.case_id
+        if cid not in known:
+            known[cid] = arm_for(strategy, cid)
+            if cid not in taken:
+                new.append({"case_id": cid, "experiment": strategy.experiment,
+                            "arm": known[cid], "assigned_on": as_of, "bucket": r.facts.bucket,
+                            "dpd": r.facts.dpd, "overdue_amount": r.overdue})
+        elif known[cid] not in arm_names:
+            known[cid] = strategy.arms[0].name  # the arm was dropped: back to the champion
+    if new:
+        session.execute(insert(StrategyAssignment), new)
+    return known
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    cases: int
+    moved: int
+    by_step: dict[str, int]
+    unmatched: int
+    messages: int
+
+
+def assign_day(session: Session, *, app: Any, as_of: date) -> AssignResult:
+    """Give every open case its step for ``as_of`` (rewrites the day's treatments)."""
+    from arrears.services.outbox import enqueue_step_messages
+
+    active = active_strategy(session, as_of=as_of)
+    strategy = active.strategy
+    session.execute(delete(CaseTreatment).where(CaseTreatment.as_of == as_of))
+    rows = gather_facts(session, as_of=as_of)
+    priors = _priors(session, as_of)
+    arms = _arms(session, strategy, rows, as_of)
+    broken = broken_dates(session, kinds=strategy.escalate_on)
+    out: list[dict[str, Any]] = []
+    treatments: list[tuple[CaseRow, Treatment]] = []
+    unmatched = moved = 0
+    for r in rows:
+        cid = r.facts.case_id
+        try:
+            t = assign_treatment(strategy, r.facts, arm=arms[cid], prior=priors.get(cid),
+                                 broken_on=tuple(broken.get(cid, ())), as_of=as_of)
+        except NoSegmentMatched:
+            unmatched += 1
+            continue
+        treatments.append((r, t))
+        moved += priors.get(cid) is None or priors[cid].path != t.path
+        out.append(_treatment_row(active, t, r, as_of))
+    if out:
+        session.execute(insert(CaseTreatment), out)
+    messages = enqueue_step_messages(session, app=app, as_of=as_of, items=[
+        (r.facts.case_id, r.customer_id, r.facts.language, t) for r, t in treatments
+        if t.step.sends_message])
+    by_step: dict[str, int] = defaultdict(int)
+    for _r, t in treatments:
+        by_step[t.step.id] += 1
+    return AssignResult(len(rows), moved, dict(by_step), unmatched, messages)
+
+
+def _treatment_row(active: ActiveStrategy, t: Treatment, r: CaseRow, as_of: date
+                   ) -> dict[str, Any]:
+    s = t.step
+    return {"case_id": t.case_id, "as_of": as_of, "strategy_version_id": active.version_id,
+            "strategy_name": active.strategy.name, "arm": t.arm, "segment": t.segment,
+            "path": t.path, "step_id": s.id, "step_kind": s.kind, "step_index": t.step_index,
+            "channel": s.channel, "script": s.script, "tone": s.tone, "team_id": s.team,
+            "role": s.role, "agency": s.agency, "entered_on": t.entered_on,
+            "escalations": t.escalations, "dpd": r.facts.dpd, "bucket": r.facts.bucket,
+            "balance": r.facts.balance, "reason": t.reason}
+
+
+def case_treatment_history(session: Session, *, case_id: int, limit: int = 60
+                           ) -> list[CaseTreatment]:
+    """A case's treatments, newest day first (the ladder it climbed and why)."""
+    return list(session.scalars(select(CaseTreatment).where(CaseTreatment.case_id == case_id)
+                                .order_by(CaseTreatment.as_of.desc()).limit(limit)))
+
+
+# --- champion/challenger report ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Interval:
+    value: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class ArmResult:
+    """One arm's results with 95% intervals (Wilson for rates, bootstrap for the mean)."""
+
+    experiment: str
+    arm: str
+    cases: int
+    cure_rate: Interval
+    roll_rate: Interval
+    promises_kept: Interval
+    recovered: Decimal
+    contacts: int
+    recovered_per_contact: Interval
+
+
+def wilson(successes: int, n: int, z: float = 1.959964) -> Interval:
+    """Wilson score interval of a proportion (sound for small n and rates near 0 or 1)."""
+    if n == 0:
+        return Interval(0.0, 0.0, 0.0, 0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return Interval(round(p, 4), round(max(0.0, centre - half), 4),
+                    round(min(1.0, centre + half), 4), n)
+
+
+def bootstrap_ratio(amounts: list[float], contacts: list[int], *, seed: int = 7,
+                    rounds: int = 1000) -> Interval:
+    """Percentile bootstrap (cases resampled) of total amount over total contacts."""
+    import numpy as np
+
+    n = len(amounts)
+    total_c = sum(contacts)
+    value = (sum(amounts) / total_c) if total_c else 0.0
+    if n < 2 or total_c == 0:
+        return Interval(round(value, 2), round(value, 2), round(value, 2), n)
+    a = np.asarray(amounts, dtype=float)
+    c = np.asarray(contacts, dtype=float)
+    idx = np.random.default_rng(seed).integers(0, n, size=(rounds, n))
+    den = c[idx].sum(axis=1)
+    ratios = np.where(den > 0, a[idx].sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+    low, high = np.percentile(ratios, [2.5, 97.5])
+    return Interval(round(value, 2), round(float(low), 2), round(float(high), 2), n)
+
+
+def bucket_rank(bucket: str | None) -> int:
+    """M0 -> 0, M3 -> 3, M7+ -> 7 (for roll detection)."""
+    digits = "".join(ch for ch in (bucket or "") if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def champion_challenger_report(session: Session, *, app: Any, as_of: date) -> list[ArmResult]:
+    """Results per arm of the experiment in force on ``as_of``.
+
+    - cure rate: cases current (dpd 0) or closed other than by write-off/sale;
+    - roll rate: open cases in a later bucket than when they entered the experiment;
+    - promises kept: kept among the arm's promises resolved by ``as_of``;
+    - recovered per contact: payments since assignment over contact attempts since then.
+    """
+    from arrears.services.promises import case_loans, paid_in_windows, reporting_zone
+
+    experiment = active_strategy(session, as_of=as_of).strategy.experiment
+    assigned = list(session.execute(
+        select(StrategyAssignment.case_id, StrategyAssignment.arm, StrategyAssignment.bucket,
+               StrategyAssignment.assigned_on, CollectionCase.status, CollectionCase.dpd,
+               CollectionCase.bucket.label("now_bucket"), CollectionCase.close_reason)
+        .join(CollectionCase, CollectionCase.case_id == StrategyAssignment.case_id)
+        .where(StrategyAssignment.experiment == experiment,
+               StrategyAssignment.assigned_on <= as_of)))
+    ids = [r.case_id for r in assigned]
+    loans = case_loans(session, ids)
+    paid = paid_in_windows(app, [(str(r.case_id), loan, r.assigned_on, as_of)
+                                 for r in assigned for loan in loans.get(r.case_id, [])])
+    contacts = _contacts(session, assigned, as_of, reporting_zone(app))
+    promises = _promise_outcomes(session, as_of)
+    by_arm: dict[str, list[Any]] = defaultdict(list)
+    for r in assigned:
+        by_arm[r.arm].append(r)
+    return [_arm_result(experiment, arm, rows, paid, contacts, promises)
+            for arm, rows in sorted(by_arm.items(), key=lambda kv: kv[0] != "champion")]
+
+
+def _contacts(session: Session, assigned: list[Any], as_of: date, zone: Any) -> dict[int, int]:
+    start = {r.case_id: r.assigned_on for r in assigned}
+    if not start:
+        return {}
+    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), zone)
+    out: dict[int, int] = defaultdict(int)
+    rows = session.execute(select(ContactAttempt.case_id, ContactAttempt.at)
+                           .where(ContactAttempt.at < end))
+    from arrears.services.promises import local_date
+
+    for cid, at in rows:
+        if cid in start and local_date(at, zone) >= start[cid]:
+            out[cid] += 1
+    return out
+
+
+def _promise_outcomes(session: Session, as_of: date) -> dict[int, tuple[int, int]]:
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    rows = session.execute(select(Promise.case_id, Promise.status)
+                           .where(Promise.status.in_(("kept", "partly_kept", "broken")),
+                                  Promise.resolved_on <= as_of))
+    for cid, status in rows:
+        out[cid][0] += status == "kept"
+        out[cid][1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _arm_result(experiment: str, arm: str, rows: list[Any], paid: dict[str, Decimal],
+                contacts: dict[int, int], promises: dict[int, tuple[int, int]]) -> ArmResult:
+    cured = sum(1 for r in rows if (r.status == "open" and r.dpd == 0) or (
+        r.status != "open" and r.close_reason not in ("written_off", "sold")))
+    still_open = [r for r in rows if r.status == "open"]
+    rolled = sum(1 for r in still_open if bucket_rank(r.now_bucket) > bucket_rank(r.bucket))
+    kept = sum(promises.get(r.case_id, (0, 0))[0] for r in rows)
+    resolved = sum(promises.get(r.case_id, (0, 0))[1] for r in rows)
+    amounts = [float(paid.get(str(r.case_id), ZERO)) for r in rows]
+    counts = [contacts.get(r.case_id, 0) for r in rows]
+    recovered = sum((paid.get(str(r.case_id), ZERO) for r in rows), ZERO)
+    return ArmResult(experiment, arm, len(rows), wilson(cured, len(rows)),
+                     wilson(rolled, len(still_open)), wilson(kept, resolved), recovered,
+                     sum(counts), bootstrap_ratio(amounts, counts))
