@@ -180,8 +180,8 @@ def train_label_model(examples: list[Example], *, name: str, labels: tuple[str, 
     probs = _cv_probs(norms, y, c=c, max_features=max_features)
     thresholds = _tune_thresholds(y, probs, _rule_matrix(norms, labels), labels, floor=0.5)
     vec, clfs = _fit(norms, y, kind="ovr", c=c, max_features=max_features)
-    meta = {"examples": len(examples), "positives": {l: int(y[:, j].sum())
-                                                    for j, l in enumerate(labels)},
+    meta = {"examples": len(examples), "positives": {lab: int(y[:, j].sum())
+                                                    for j, lab in enumerate(labels)},
             "seed": SEED, "C": c}
     return _export(name, "ovr", labels, vec, clfs, thresholds, meta)
 
