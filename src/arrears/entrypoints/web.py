@@ -146,4 +146,8 @@ def create_app(app: Any) -> FastAPI:
     # Other parts of the product: one line each below.
     from arrears.entrypoints.desk import analytics as desk_analytics
     web.include_router(desk_analytics.router)
+    from arrears.entrypoints.api import conversation as api_conv
+    from arrears.entrypoints.desk import conversation as desk_conv
+    web.include_router(api_conv.router)
+    web.include_router(desk_conv.router)
     return web
