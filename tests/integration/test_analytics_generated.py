@@ -1,0 +1,115 @@
+"""Roll rates and vintage curves on a generated book agree with an independent pandas
+computation over the exported delinquency snapshots (`arrears export delinquency`)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from arrears.analytics import portfolio as pv
+from arrears.analytics.filters import Filters
+
+BOOK_DAY = date(2026, 4, 30)
+RUN_DAYS = [date(2026, 1, 31), date(2026, 2, 14), date(2026, 2, 28), date(2026, 3, 31),
+            date(2026, 4, 15), date(2026, 4, 30)]
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    """A generated book, loaded and run over several days across month ends, exported."""
+    from arrears.adapters.portfolio.generator import generate_portfolio
+    from arrears.batch.run_day import run_day
+    from arrears.services.export import export_delinquency
+    from arrears.services.loading import load_portfolio
+    from tests.conftest import make_test_app
+
+    root = tmp_path_factory.mktemp("generated")
+    app = make_test_app(root / "home", f"sqlite:///{root / 'ops.sqlite'}")
+    generate_portfolio(loans=1500, seed=11, out_dir=root / "book", as_of=BOOK_DAY,
+                       fmt="csv", progress=False)
+    load_portfolio(app=app, source=root / "book", progress=False)
+    exports = []
+    for day in RUN_DAYS:
+        run_day(app=app, as_of=day, progress=False)
+        path = root / f"delinquency-{day}.csv"
+        export_delinquency(app=app, as_of=day, out=path)
+        exports.append(path)
+    yield app, root / "book" / "loans.csv", exports
+    app.close()
+
+
+def read_snapshots(exports, loans_csv) -> pd.DataFrame:
+    """The exports with each loan's disbursement date, money as Decimal."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in exports]
+    snaps = pd.concat(frames, ignore_index=True)
+    snaps["as_of"] = snaps["as_of"].map(date.fromisoformat)
+    snaps["dpd"] = snaps["dpd"].astype(int)
+    for col in ("overdue_amount", "outstanding_principal"):
+        snaps[col] = snaps[col].map(Decimal)
+    loans = pd.read_csv(loans_csv, dtype=str)[["loan_id", "disbursed_on"]]
+    loans["disbursed_on"] = loans["disbursed_on"].map(date.fromisoformat)
+    return snaps.merge(loans, on="loan_id", how="left")
+
+
+def month_no(d: date) -> int:
+    return d.year * 12 + d.month
+
+
+def month_ends(snaps: pd.DataFrame) -> pd.DataFrame:
+    return snaps[snaps["as_of"].map(lambda d: (d + timedelta(days=1)).day == 1)]
+
+
+def expected_rolls(snaps: pd.DataFrame) -> pd.DataFrame:
+    ends = month_ends(snaps).assign(m=lambda f: f["as_of"].map(month_no))
+    start = ends[(ends["disbursed_on"] <= ends["as_of"])
+                 & ((ends["outstanding_principal"] > 0) | (ends["overdue_amount"] > 0))]
+    nxt = ends[["loan_id", "m", "bucket"]].assign(m=lambda f: f["m"] - 1)
+    pairs = start.merge(nxt, on=["loan_id", "m"], suffixes=("", "_next"))
+    out = pairs.groupby(["m", "bucket", "bucket_next"]).agg(
+        loans=("loan_id", "size"),
+        balance=("outstanding_principal", lambda s: sum(s, Decimal("0.00")))).reset_index()
+    return out.rename(columns={"bucket": "from_bucket", "bucket_next": "to_bucket"})
+
+
+def expected_vintage(snaps: pd.DataFrame) -> pd.DataFrame:
+    ends = month_ends(snaps)
+    ends = ends[ends["disbursed_on"] <= ends["as_of"]].sort_values(["loan_id", "as_of"])
+    ends = ends.assign(worst=ends.groupby("loan_id")["dpd"].cummax(),
+                       mob=ends["as_of"].map(month_no) - ends["disbursed_on"].map(month_no),
+                       vintage=ends["disbursed_on"].map(lambda d: f"{d.year:04d}-{d.month:02d}"))
+    return ends.groupby(["vintage", "mob"]).agg(
+        loans=("loan_id", "size"), ever_30=("worst", lambda s: int((s >= 30).sum())),
+        ever_90=("worst", lambda s: int((s >= 90).sum()))).reset_index()
+
+
+def test_roll_rates_match_pandas_over_the_exports(book):
+    app, loans_csv, exports = book
+    expected = expected_rolls(read_snapshots(exports, loans_csv))
+    assert len(expected) > 5 and expected["from_bucket"].nunique() >= 3
+    got = pv.roll_rates(app.portfolio(), filters=Filters())
+    got = got.assign(m=got["from_month"].map(lambda s: int(s[:4]) * 12 + int(s[5:])))
+    merged = expected.merge(got, on=["m", "from_bucket", "to_bucket"], how="outer",
+                            suffixes=("_want", "_got"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    assert (merged["loans_want"] == merged["loans_got"]).all()
+    assert (merged["balance_want"] == merged["balance_got"]).all()
+    shares = expected.groupby(["m", "from_bucket"])["loans"].transform("sum")
+    want_share = (expected["loans"] / shares).round(4).tolist()
+    got_share = expected[["m", "from_bucket", "to_bucket"]].merge(
+        got, on=["m", "from_bucket", "to_bucket"])["loan_share"].tolist()
+    assert want_share == got_share
+
+
+def test_vintage_curves_match_pandas_over_the_exports(book):
+    app, loans_csv, exports = book
+    expected = expected_vintage(read_snapshots(exports, loans_csv))
+    assert expected["ever_30"].sum() > 0
+    got = pv.vintage_curves(app.portfolio(), filters=Filters(), thresholds=[30, 90])
+    merged = expected.merge(got, on=["vintage", "mob"], how="outer",
+                            suffixes=("_want", "_got"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"]
+    for col in ("loans", "ever_30", "ever_90"):
+        assert (merged[f"{col}_want"] == merged[f"{col}_got"]).all(), col
