@@ -67,7 +67,11 @@ def _print_bench(result) -> None:  # type: ignore[no-untyped-def]
         ("raw engine group-by", _seconds(result.raw_groupby_seconds), ""),
         ("pandas: read and type", _seconds(result.pandas_read_seconds), ""),
         ("pandas: delinquency rules", _seconds(result.pandas_seconds), ""),
+        *[(f"  step {name}", _seconds(sec), "") for name, sec in
+          result.run_day_step_seconds.items()],
         ("run-day / raw group-by", f"{result.ratio_vs_raw:.2f}x", "<= 3x"),
+        ("delinquency step / raw group-by", "-" if result.delinquency_ratio_vs_raw is None
+         else f"{result.delinquency_ratio_vs_raw:.2f}x", ""),
         ("pandas / run-day", "-" if result.speedup_vs_pandas is None
          else f"{result.speedup_vs_pandas:.2f}x", ">= 20x"),
         ("peak memory (load, run-day)", _gib(result.peak_rss_bytes), "< 12 GiB"),

@@ -66,6 +66,9 @@ class DailyBench:
     peak_rss_bytes: int
     pandas_peak_rss_bytes: int | None
     export_matches_pandas: bool | None
+    delinquency_step_seconds: float | None = None
+    delinquency_ratio_vs_raw: float | None = None
+    run_day_step_seconds: dict[str, float] = field(default_factory=dict)
     pandas_skipped_reason: str | None = None
     phase_peak_rss_bytes: dict[str, int] = field(default_factory=dict)
 
@@ -100,8 +103,9 @@ class PeakMemory:
         return total
 
     def _sample(self) -> None:
-        if self._phase is not None:
-            self.peaks[self._phase] = max(self.peaks.get(self._phase, 0), self._rss())
+        phase = self._phase  # read once: the main thread may end the phase meanwhile
+        if phase is not None:
+            self.peaks[phase] = max(self.peaks.get(phase, 0), self._rss())
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -298,7 +302,8 @@ def run_daily_bench(*, home: Path, loans: int, seed: int, as_of: date = BENCH_AS
             with memory.phase("load"), _timed(timings, "load"):
                 load_portfolio(app=app, source=folder, progress=progress)
             with memory.phase("run_day"), _timed(timings, "run_day"):
-                run_day(app=app, as_of=as_of, progress=progress)
+                day = run_day(app=app, as_of=as_of, progress=progress)
+            steps = {name: round(sec, 3) for name, sec in day.seconds.items()}
             con = app.portfolio()
             with memory.phase("raw_groupby"), _timed(timings, "raw_groupby"):
                 raw_groupby(con=con, as_of=as_of)
@@ -320,10 +325,16 @@ def run_daily_bench(*, home: Path, loans: int, seed: int, as_of: date = BENCH_AS
             with memory.phase("pandas"):
                 reference = _run_pandas(book=folder, as_of=as_of, timings=timings, zone=zone)
     matches = _export_matches(export_path, reference) if reference is not None else None
-    return _result(marker=marker, folder=folder, as_of=as_of, loans=counted_loans,
-                   installments=installments, payments=payments, timings=timings,
-                   generate_seconds=generate_seconds, product_peak=product_peak,
-                   memory=memory, matches=matches, reason=reason)
+    result = _result(marker=marker, folder=folder, as_of=as_of, loans=counted_loans,
+                     installments=installments, payments=payments, timings=timings,
+                     generate_seconds=generate_seconds, product_peak=product_peak,
+                     memory=memory, matches=matches, reason=reason)
+    result.run_day_step_seconds = steps
+    if "delinquency" in steps:
+        result.delinquency_step_seconds = steps["delinquency"]
+        result.delinquency_ratio_vs_raw = round(
+            steps["delinquency"] / max(timings["raw_groupby"], 1e-9), 2)
+    return result
 
 
 def _result(*, marker: dict[str, Any], folder: Path, as_of: date, loans: int, installments: int,
