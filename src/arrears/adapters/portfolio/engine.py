@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from arrears.adapters.portfolio.schema import create_statements
+from arrears.adapters.portfolio.schema import TABLES, columns, create_statements
 
 
 class PortfolioEngine:
@@ -106,7 +106,8 @@ class PortfolioEngine:
         self._copy_into_postgres(table, arrow)
 
     def _copy_into_postgres(self, table: str, arrow: pa.Table) -> None:
-        cols = ", ".join(arrow.column_names)
+        names = columns(table) if table in TABLES else arrow.column_names
+        cols = ", ".join(names[:arrow.num_columns])
         con = self.backend.con
         with con.cursor() as cursor, con.transaction():
             with cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
