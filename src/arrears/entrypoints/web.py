@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -119,6 +120,12 @@ async def http_error_handler(request: Request, exc: Exception) -> Response:
                            {"code": code, "message": str(exc.detail)})
 
 
+async def out_of_range_handler(request: Request, exc: Exception) -> Response:
+    """A value the store cannot hold (an id beyond 64 bits...) is bad input, not a crash."""
+    return _error_response(request, 422, {"code": "out_of_range",
+                                          "message": "a value is out of the allowed range"})
+
+
 def create_app(app: Any) -> FastAPI:
     """The desk and the API for a wired ``App`` (see ``arrears.bootstrap``)."""
     web = FastAPI(title="Arrears API", version="1", openapi_url=f"{API_PREFIX}/openapi.json",
@@ -132,6 +139,8 @@ def create_app(app: Any) -> FastAPI:
     web.add_exception_handler(ArrearsError, arrears_error_handler)
     web.add_exception_handler(RequestValidationError, validation_error_handler)
     web.add_exception_handler(StarletteHTTPException, http_error_handler)
+    web.add_exception_handler(OverflowError, out_of_range_handler)
+    web.add_exception_handler(DataError, out_of_range_handler)
     web.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     from arrears.entrypoints.desk import account, auth, queue, scripts
