@@ -1,0 +1,478 @@
+"""Compliance in the product: every contact is decided, stored as evidence, and only a
+compliance officer may override a block (with a reason, audited). Holds and flags are set
+and lifted with who and why; consents and preferences are recorded the same way.
+
+The decision itself is the pure engine of ``arrears.domain.compliance``; this module loads
+its inputs from the operations store (flags, consents, the contact history of the lender
+and all its agencies) and the lender policy from the ``[compliance]`` configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arrears.adapters.db.tables import (
+    Agency,
+    ContactAttempt,
+    ContactPoint,
+    Customer,
+    CustomerFlag,
+    LoanPosition,
+    User,
+)
+from arrears.adapters.db.tables_compliance import ComplianceConsent, ComplianceDecision
+from arrears.domain.compliance import Attempt, Consent, Decision, Template, decide, explain
+from arrears.domain.compliance import Customer as EngineCustomer
+from arrears.domain.compliance.model import CHANNELS, FLAGS
+from arrears.domain.compliance.packs import PackRules, parse_hhmm
+from arrears.domain.compliance.policy import LenderPolicy, PolicyError, build_policy
+from arrears.domain.compliance.texts import render
+from arrears.errors import ConfigError, Conflict, Forbidden, InvalidInput, NotFound
+from arrears.services.audit import append_audit
+
+#: Flags the desk can set: the engine's flags plus refused contacts (per contact).
+SETTABLE_FLAGS = tuple(sorted(FLAGS | {"refused_contact"}))
+CONSENT_KINDS = ("call_time", "contact_time", "preferred_time", "preferred_channel", "call")
+OVERRIDE_ROLE = "compliance_officer"
+MIN_REASON = 4
+HISTORY_DAYS = 9
+# contact_attempts results -> the engine's results
+_RESULT_MAP = {
+    "right_party_contact": "conversation", "third_party": "conversation",
+    "conversation": "conversation", "wrong_number": "conversation",
+    "no_answer": "no_answer", "voicemail": "voicemail", "busy": "busy",
+    "not_connected": "not_connected", "failed": "not_connected",
+}
+
+
+class OverrideNotAllowed(Forbidden):
+    code = "override_not_allowed"
+
+
+class AlreadyOverridden(Conflict):
+    code = "already_overridden"
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason_required"
+
+
+class PolicyVersionModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | None = None
+    effective_from: date
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ComplianceSettings(BaseModel):
+    """``[compliance]``: the pack, its tightening options, versions and product settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    pack: Literal["cn", "us", "gb"] = "cn"
+    options: dict[str, Any] = Field(default_factory=dict)
+    versions: list[PolicyVersionModel] = Field(default_factory=list)
+    products: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContactDecision:
+    """What the engine said about one contact, as stored."""
+
+    decision_id: int
+    allowed: bool
+    rules: list[str]
+    explanation: str
+    local_time: datetime
+    next_allowed_at: datetime | None
+    zone: str = ""
+    pack: str = ""
+    version: str = ""
+    explanation_zh: str = ""
+    overridden: bool = False
+    hits: list[dict[str, Any]] = field(default_factory=list)
+
+    def explanation_in(self, locale: str | None) -> str:
+        return self.explanation_zh if (locale or "").startswith("zh") else self.explanation
+
+
+def lender_policy(app: Any) -> LenderPolicy:
+    """The lender policy of the configuration; ConfigError names what is looser or wrong."""
+    cache = app.__dict__.setdefault("_compliance_policy", {})
+    if "policy" not in cache:
+        settings = app.business.section("compliance", ComplianceSettings)
+        try:
+            cache["policy"] = build_policy(
+                pack=settings.pack, options=settings.options,
+                versions=[v.model_dump() for v in settings.versions],
+                products=settings.products)
+        except PolicyError as exc:
+            raise ConfigError(f"[compliance] {exc.where}: {exc.reason}",
+                              field=f"compliance.{exc.where}") from None
+    return cache["policy"]  # type: ignore[no-any-return]
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _rules(session: Session, *, app: Any, day: date, product: str | None,
+           agency_id: str | None) -> PackRules:
+    rules = lender_policy(app).rules_for(on=day, product=product)
+    if agency_id and rules.name == "cn" and rules.agencies is None:
+        listed = session.execute(select(Agency.agency_id, Agency.last_evaluated_on)
+                                 .where(Agency.whitelisted.is_(True))).all()
+        rules = replace(rules, agencies=tuple((a, d) for a, d in listed))
+    return rules
+
+
+def active_flags(session: Session, *, customer_id: str, at: datetime) -> list[CustomerFlag]:
+    """Flags not lifted and not past their end date."""
+    rows = session.scalars(select(CustomerFlag).where(
+        CustomerFlag.customer_id == customer_id, CustomerFlag.lifted_at.is_(None))
+        .order_by(CustomerFlag.flag_id)).all()
+    today = _utc(at).date()
+    return [f for f in rows if f.until is None or f.until >= today
+            or f.flag == "breathing_space"]
+
+
+def _engine_customer(session: Session, *, customer: Customer, contact_id: str | None,
+                     at: datetime) -> EngineCustomer:
+    flags: set[str] = set()
+    refused: set[str] = set()
+    breathing: date | None = None
+    for f in active_flags(session, customer_id=customer.customer_id, at=at):
+        if f.flag == "refused_contact":
+            if f.contact_id:
+                refused.add(f.contact_id)
+        elif f.flag == "breathing_space" and f.until is not None:
+            breathing = max(breathing or f.until, f.until)
+        elif f.contact_id and f.contact_id != contact_id:
+            continue  # a flag on another contact point (an opt-out of that number)
+        elif f.flag in FLAGS:
+            flags.add(f.flag)
+    consents = tuple(
+        Consent(kind=c.kind,
+                start=parse_hhmm(c.window_from, "from") if c.window_from else None,
+                end=parse_hhmm(c.window_until, "until") if c.window_until else None,
+                given_at=_utc(c.given_at), channel=c.channel)
+        for c in session.scalars(select(ComplianceConsent).where(
+            ComplianceConsent.customer_id == customer.customer_id,
+            ComplianceConsent.revoked_at.is_(None))).all())
+    return EngineCustomer(country=customer.country, timezone=customer.timezone,
+                          address_timezone=customer.address_timezone,
+                          flags=frozenset(flags), refused_contacts=frozenset(refused),
+                          consents=consents, breathing_space_until=breathing)
+
+
+def contact_history(session: Session, *, customer_id: str, at: datetime,
+                    days: int = HISTORY_DAYS) -> list[tuple[Any, ...]]:
+    """The customer's recent contact attempts (lender and agencies) as engine events."""
+    at = _utc(at)
+    rows = session.execute(select(
+        ContactAttempt.at, ContactAttempt.channel, ContactAttempt.party,
+        ContactAttempt.contact_id, ContactAttempt.result, ContactAttempt.initiated_by)
+        .where(ContactAttempt.customer_id == customer_id,
+               ContactAttempt.at >= at - timedelta(days=days),
+               ContactAttempt.at < at + timedelta(days=1))).all()
+    return [history_event(at=r.at, channel=r.channel, party=r.party, contact_id=r.contact_id,
+                          result=r.result, initiated_by=r.initiated_by) for r in rows]
+
+
+def history_event(*, at: datetime, channel: str, party: str, contact_id: str | None,
+                  result: str, initiated_by: str | None) -> tuple[Any, ...]:
+    """One stored attempt as the engine's event tuple (see ``model.EV_*``)."""
+    inbound = (initiated_by or "collector") in ("customer", "consumer", "borrower", "inbound")
+    return (_utc(at), channel, party or "self", contact_id, None, None,
+            _RESULT_MAP.get(result, "conversation"), inbound, False)
+
+
+def _contact_value(app: Any, point: ContactPoint | None) -> str | None:
+    if point is None or point.channel not in ("phone", "mobile", "call", "sms", "tel"):
+        return None
+    try:
+        return app.keyring.decrypt(point.value_enc)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - an unreadable value leaves the zone to the address
+        return None
+
+
+def _product(session: Session, case_id: int | None) -> str | None:
+    if case_id is None:
+        return None
+    return session.scalar(select(LoanPosition.product).where(LoanPosition.case_id == case_id)
+                          .order_by(LoanPosition.loan_id).limit(1))
+
+
+def _template(template: Any) -> Template | None:
+    if template is None or isinstance(template, Template):
+        return template
+    if isinstance(template, str):
+        return Template(id=template)
+    if isinstance(template, dict):
+        from arrears.domain.compliance.parse import ScenarioError, parse_template
+
+        try:
+            return parse_template(template, "template")
+        except ScenarioError as exc:
+            raise InvalidInput(exc.reason, field=exc.field) from None
+    raise InvalidInput("template must be an id or an object of properties", field="template")
+
+
+def _check_choice(value: str, allowed: tuple[str, ...] | frozenset[str], name: str) -> None:
+    if value not in allowed:
+        raise InvalidInput(f"{name} must be one of {', '.join(sorted(allowed))}", field=name)
+
+
+def decide_attempt(session: Session, *, app: Any, customer: Customer, case_id: int | None,
+                   channel: str, party: str, contact_id: str | None, at: datetime,
+                   agency_id: str | None, template: Any = None, mentions_debt: bool = True,
+                   collectors: int = 1, initiated_by: str = "collector",
+                   history: list[tuple[Any, ...]] | None = None,
+                   point: ContactPoint | None = None) -> tuple[Decision, PackRules]:
+    """Decide without storing (screening uses it; ``decide_contact`` stores)."""
+    at = _utc(at)
+    if point is None and contact_id:
+        point = session.get(ContactPoint, contact_id)
+        if point is None or point.customer_id != customer.customer_id:
+            raise NotFound("no such contact for this customer", field="contact_id")
+    rules = _rules(session, app=app, day=at.date(), agency_id=agency_id,
+                   product=_product(session, case_id) if lender_policy(app).products else None)
+    attempt = Attempt(at=at, channel=channel, party=party or "self", contact_id=contact_id,
+                      contact_value=_contact_value(app, point), initiated_by=initiated_by,
+                      agency_id=agency_id, template=_template(template),
+                      mentions_debt=mentions_debt, collectors=collectors)
+    engine_customer = _engine_customer(session, customer=customer, contact_id=contact_id, at=at)
+    if history is None:
+        history = contact_history(session, customer_id=customer.customer_id, at=at)
+    return decide(rules, attempt, engine_customer, history), rules
+
+
+def decide_contact(session: Session, *, app: Any, customer_id: str, case_id: int | None,
+                   channel: str, party: str, contact_id: str | None, at: datetime,
+                   actor_user_id: int | None, agency_id: str | None, template: Any = None,
+                   mentions_debt: bool = True, collectors: int = 1,
+                   initiated_by: str = "collector") -> ContactDecision:
+    """Decide one contact before it happens and store the decision (no commit).
+
+    Every contact path (desk, API, outbox, dialler) calls this first; a block carries its
+    explanation and the next allowed time.
+    """
+    _check_choice(channel, CHANNELS, "channel")
+    customer = session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer {customer_id}", field="customer_id")
+    decision, _rules_used = decide_attempt(
+        session, app=app, customer=customer, case_id=case_id, channel=channel, party=party,
+        contact_id=contact_id, at=at, agency_id=agency_id, template=template,
+        mentions_debt=mentions_debt, collectors=collectors, initiated_by=initiated_by)
+    tpl = _template(template)
+    row = ComplianceDecision(
+        at=_utc(at), customer_id=customer_id, case_id=case_id, channel=channel,
+        party=party or "self", contact_id=contact_id, actor_user_id=actor_user_id,
+        agency_id=agency_id, initiated_by=initiated_by, template_id=tpl.id if tpl else None,
+        pack=decision.pack, version=decision.version, allowed=decision.allowed,
+        rules=list(decision.rules),
+        hits=[{"rule": h.rule, "key": h.key, "params": h.params} for h in decision.hits],
+        explanation=explain(decision, "en"), local_time=decision.local_time.isoformat(),
+        local_date=decision.local_time.date().isoformat(), zone=decision.zone,
+        next_allowed_at=decision.next_allowed_at,
+        detail={"mentions_debt": mentions_debt, "collectors": collectors,
+                "template": tpl._asdict() if tpl else None},
+        overridden=False)
+    session.add(row)
+    session.flush()
+    return to_contact_decision(row)
+
+
+def to_contact_decision(row: ComplianceDecision) -> ContactDecision:
+    """A stored decision as the value the desk and the API show."""
+    zh = "；".join(render(h["key"], h["params"], "zh-CN") for h in row.hits or [])
+    if row.allowed:
+        zh = render("allowed", {"time": row.local_time[11:16], "zone": row.zone,
+                                "pack": row.pack, "version": row.version}, "zh-CN")
+    return ContactDecision(
+        decision_id=row.decision_id, allowed=row.allowed, rules=list(row.rules or []),
+        explanation=row.explanation, local_time=datetime.fromisoformat(row.local_time),
+        next_allowed_at=_local_next(row), zone=row.zone, pack=row.pack, version=row.version,
+        explanation_zh=zh, overridden=row.overridden, hits=list(row.hits or []))
+
+
+def _local_next(row: ComplianceDecision) -> datetime | None:
+    if row.next_allowed_at is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    return _utc(row.next_allowed_at).astimezone(ZoneInfo(row.zone))
+
+
+def get_decision(session: Session, *, decision_id: int) -> ContactDecision:
+    """One stored decision; NotFound otherwise."""
+    row = session.get(ComplianceDecision, decision_id)
+    if row is None:
+        raise NotFound(f"no compliance decision {decision_id}", field="decision_id")
+    return to_contact_decision(row)
+
+
+def _officer_role(session: Session, officer: Any) -> tuple[str, str | None]:
+    """(username, role) of an officer given as a principal or a username."""
+    if isinstance(officer, str):
+        role = session.scalar(select(User.role).where(User.username == officer))
+        return officer, role
+    return str(getattr(officer, "username")), getattr(officer, "role", None)
+
+
+def _reason(reason: str | None, field_name: str = "reason") -> str:
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON:
+        raise ReasonRequired(f"give a reason of at least {MIN_REASON} characters",
+                             field=field_name)
+    return text
+
+
+def override_decision(session: Session, *, decision_id: int, officer: Any, reason: str,
+                      at: datetime) -> ContactDecision:
+    """Let a blocked contact happen: compliance officers only, with a reason, audited."""
+    username, role = _officer_role(session, officer)
+    if role != OVERRIDE_ROLE:
+        raise OverrideNotAllowed("only a compliance officer may override a compliance block",
+                                 field="officer")
+    text = _reason(reason)
+    row = session.get(ComplianceDecision, decision_id)
+    if row is None:
+        raise NotFound(f"no compliance decision {decision_id}", field="decision_id")
+    if row.allowed:
+        raise Conflict("the decision allowed the contact; there is nothing to override",
+                       field="decision_id")
+    if row.overridden:
+        raise AlreadyOverridden(f"decision {decision_id} was already overridden by "
+                                f"{row.override_by}", field="decision_id")
+    row.overridden, row.override_by, row.override_at = True, username, _utc(at)
+    row.override_reason = text
+    append_audit(session, actor=username, action="compliance.override",
+                 object_type="compliance_decision", object_id=decision_id,
+                 detail={"rules": list(row.rules), "customer_id": row.customer_id,
+                         "case_id": row.case_id, "reason": text}, at=_utc(at))
+    session.flush()
+    return to_contact_decision(row)
+
+
+def set_flag(session: Session, *, customer_id: str, flag: str, reason: str, by: str,
+             at: datetime, until: date | None = None, contact_id: str | None = None) -> int:
+    """Set a hold or flag with who and why (audited); returns the flag id."""
+    _check_choice(flag, SETTABLE_FLAGS, "flag")
+    text = _reason(reason)
+    if session.get(Customer, customer_id) is None:
+        raise NotFound(f"no customer {customer_id}", field="customer_id")
+    if flag == "refused_contact" and not contact_id:
+        raise InvalidInput("a refused contact needs the contact that refused",
+                           field="contact_id")
+    if contact_id:
+        point = session.get(ContactPoint, contact_id)
+        if point is None or point.customer_id != customer_id:
+            raise NotFound("no such contact for this customer", field="contact_id")
+    if until is not None and until < _utc(at).date():
+        raise InvalidInput("the end date is in the past", field="until")
+    row = CustomerFlag(customer_id=customer_id, flag=flag, contact_id=contact_id, until=until,
+                       set_by=by, set_at=_utc(at), reason=text)
+    session.add(row)
+    session.flush()
+    append_audit(session, actor=by, action="compliance.flag_set", object_type="customer",
+                 object_id=customer_id, detail={"flag": flag, "flag_id": row.flag_id,
+                                                "contact_id": contact_id, "reason": text,
+                                                "until": until.isoformat() if until else None},
+                 at=_utc(at))
+    return row.flag_id
+
+
+def lift_flag(session: Session, *, flag_id: int, reason: str, by: str, at: datetime) -> None:
+    """Lift a hold or flag with who and why (audited)."""
+    text = _reason(reason)
+    row = session.get(CustomerFlag, flag_id)
+    if row is None:
+        raise NotFound(f"no flag {flag_id}", field="flag_id")
+    if row.lifted_at is not None:
+        raise Conflict(f"flag {flag_id} was already lifted by {row.lifted_by}", field="flag_id")
+    row.lifted_by, row.lifted_at, row.lift_reason = by, _utc(at), text
+    append_audit(session, actor=by, action="compliance.flag_lift", object_type="customer",
+                 object_id=row.customer_id, detail={"flag": row.flag, "flag_id": flag_id,
+                                                    "reason": text}, at=_utc(at))
+    session.flush()
+
+
+def record_consent(session: Session, *, customer_id: str, kind: str, by: str, at: datetime,
+                   window_from: str | None = None, window_until: str | None = None,
+                   channel: str | None = None, note: str | None = None) -> int:
+    """Record a consent or preference of the borrower (audited); returns its id."""
+    _check_choice(kind, CONSENT_KINDS, "kind")
+    if session.get(Customer, customer_id) is None:
+        raise NotFound(f"no customer {customer_id}", field="customer_id")
+    for name, value in (("window_from", window_from), ("window_until", window_until)):
+        if value:
+            try:
+                parse_hhmm(value, name)
+            except ValueError:
+                raise InvalidInput(f"{name} must be a time HH:MM", field=name) from None
+    if kind in ("call_time", "contact_time", "preferred_time") and not (window_from
+                                                                          and window_until):
+        raise InvalidInput("a time consent needs from and until", field="window_from")
+    if channel is not None:
+        _check_choice(channel, CHANNELS, "channel")
+    if kind == "preferred_channel" and not channel:
+        raise InvalidInput("a channel preference needs the channel", field="channel")
+    row = ComplianceConsent(customer_id=customer_id, kind=kind, window_from=window_from,
+                            window_until=window_until, channel=channel, given_at=_utc(at),
+                            recorded_by=by, note=note)
+    session.add(row)
+    session.flush()
+    append_audit(session, actor=by, action="compliance.consent", object_type="customer",
+                 object_id=customer_id, detail={"kind": kind, "consent_id": row.consent_id,
+                                                "from": window_from, "until": window_until,
+                                                "channel": channel}, at=_utc(at))
+    return row.consent_id
+
+
+def revoke_consent(session: Session, *, consent_id: int, by: str, at: datetime) -> None:
+    """Revoke a recorded consent (audited)."""
+    row = session.get(ComplianceConsent, consent_id)
+    if row is None:
+        raise NotFound(f"no consent {consent_id}", field="consent_id")
+    if row.revoked_at is None:
+        row.revoked_by, row.revoked_at = by, _utc(at)
+        append_audit(session, actor=by, action="compliance.consent_revoke",
+                     object_type="customer", object_id=row.customer_id,
+                     detail={"consent_id": consent_id}, at=_utc(at))
+        session.flush()
+
+
+def customer_holds(session: Session, *, customer_id: str) -> dict[str, list[Any]]:
+    """Flags (active and lifted) and consents of a customer, newest first, for the desk."""
+    flags = session.scalars(select(CustomerFlag).where(CustomerFlag.customer_id == customer_id)
+                            .order_by(CustomerFlag.flag_id.desc())).all()
+    consents = session.scalars(select(ComplianceConsent)
+                               .where(ComplianceConsent.customer_id == customer_id)
+                               .order_by(ComplianceConsent.consent_id.desc())).all()
+    return {"flags": list(flags), "consents": list(consents)}
+
+
+def decisions_for(session: Session, *, customer_id: str | None = None,
+                  day: date | None = None, limit: int = 50) -> list[ContactDecision]:
+    """Recent stored decisions (of a customer, or of one local day)."""
+    q = select(ComplianceDecision).order_by(ComplianceDecision.decision_id.desc()).limit(limit)
+    if customer_id:
+        q = q.where(ComplianceDecision.customer_id == customer_id)
+    if day:
+        q = q.where(ComplianceDecision.local_date == day.isoformat())
+    return [to_contact_decision(r) for r in session.scalars(q).all()]
+
+
+__all__ = [
+    "ComplianceSettings", "ContactDecision", "active_flags", "contact_history",
+    "customer_holds", "decide_attempt", "decide_contact", "decisions_for", "get_decision",
+    "lender_policy", "lift_flag", "override_decision", "record_consent", "revoke_consent",
+    "set_flag",
+]
