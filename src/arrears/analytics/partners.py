@@ -137,7 +137,7 @@ def plan_adherence(session: Session, *, filters: Filters) -> pd.DataFrame:
 CC_RATES = ("cure_rate", "roll_rate", "promises_kept")
 
 
-def _arm_results(session: Session, *, app: Any, as_of: date) -> list[Any]:
+def arm_results(session: Session, *, app: Any, as_of: date) -> list[Any]:
     """The strategy part's results per arm; none while no strategy is in force."""
     from arrears.services.strategy import champion_challenger_report
 
@@ -147,19 +147,19 @@ def _arm_results(session: Session, *, app: Any, as_of: date) -> list[Any]:
         return []
 
 
-def champion_challenger(session: Session, *, app: Any, as_of: date) -> pd.DataFrame:
+def champion_challenger(arms: list[Any]) -> pd.DataFrame:
     """Each arm's cure, roll and promise-kept rates with their 95% intervals."""
     rows = [(r.experiment, r.arm, metric, getattr(r, metric).n, getattr(r, metric).value,
              getattr(r, metric).low, getattr(r, metric).high)
-            for r in _arm_results(session, app=app, as_of=as_of) for metric in CC_RATES]
+            for r in arms for metric in CC_RATES]
     return pd.DataFrame(rows, columns=["strategy", "arm", "metric", "cases", "estimate", "low",
                                        "high"])
 
 
-def champion_challenger_recovery(session: Session, *, app: Any, as_of: date) -> pd.DataFrame:
+def champion_challenger_recovery(arms: list[Any]) -> pd.DataFrame:
     """Each arm's amount recovered per contact with its 95% (bootstrap) interval."""
     rows = []
-    for r in _arm_results(session, app=app, as_of=as_of):
+    for r in arms:
         per = r.recovered_per_contact
         rows.append((r.experiment, r.arm, r.cases, r.contacts, r.recovered,
                      _money(per.value), _money(per.low), _money(per.high)))

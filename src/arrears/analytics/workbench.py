@@ -199,12 +199,15 @@ class Workbench:
     def _cure_rates(self) -> pd.DataFrame:
         return pv.cure_rates(self.rolls, current=self.buckets[0] if self.buckets else None)
 
-    def _vintage(self, threshold: int) -> pd.DataFrame:
+    @cached_property
+    def vintages(self) -> pd.DataFrame:
         with ENGINE_LOCK:
-            frame = pv.vintage_curves(self.con, filters=self.portfolio_filters,
-                                      thresholds=self.settings.vintage_dpd)
+            return pv.vintage_curves(self.con, filters=self.portfolio_filters,
+                                     thresholds=self.settings.vintage_dpd)
+
+    def _vintage(self, threshold: int) -> pd.DataFrame:
         keep = f"ever_{threshold}"
-        return frame[["vintage", "mob", "loans", keep, f"{keep}_rate"]]
+        return self.vintages[["vintage", "mob", "loans", keep, f"{keep}_rate"]]
 
     def _recovery(self) -> pd.DataFrame:
         last = self.portfolio_filters.date_to or self.as_of
@@ -252,13 +255,19 @@ class Workbench:
 
         return flagged_calls(self.session, filters=self.ops_filters, timezone=self.timezone)
 
+    @cached_property
+    def arms(self) -> list[Any]:
+        from arrears.analytics.partners import arm_results
+
+        return arm_results(self.session, app=self.app, as_of=self.as_of)
+
     def _champion_challenger(self) -> pd.DataFrame:
         from arrears.analytics.partners import champion_challenger
 
-        return champion_challenger(self.session, app=self.app, as_of=self.as_of)
+        return champion_challenger(self.arms)
 
     def _cc_recovery(self) -> pd.DataFrame:
         from arrears.analytics.partners import champion_challenger_recovery
 
-        return champion_challenger_recovery(self.session, app=self.app, as_of=self.as_of)
+        return champion_challenger_recovery(self.arms)
 
