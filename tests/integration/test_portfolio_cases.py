@@ -1,0 +1,109 @@
+"""Collection cases and today's list from the daily run, on SQLite and PostgreSQL stores."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from arrears.adapters.db.tables import (
+    CollectionCase,
+    CollectionListEntry,
+    ContactPoint,
+    Customer,
+    DayRun,
+    LoanPosition,
+)
+from arrears.adapters.portfolio.reader import loan_detail
+from arrears.batch import cases, collection_list, delinquency
+from arrears.batch.run_day import run_day
+from arrears.services.loading import load_portfolio
+from tests.integration.portfolio_books import customer, loan, payment, schedule, write_book
+
+
+def book(directory: Path) -> Path:
+    """C1: two loans, one paid late on 2026-03-10; C2: one loan never paid; C3 always on time."""
+    return write_book(directory, {
+        "customers": [customer("C1"), customer("C2", full_name="Li Lei"),
+                      customer("C3", full_name="Han Meimei")],
+        "contacts": [{"contact_id": "K1", "customer_id": "C1", "channel": "phone",
+                      "value": "+8613812345678", "relation": "self", "is_primary": "1"},
+                     {"contact_id": "K2", "customer_id": "C3", "channel": "phone",
+                      "value": "+8613912345678", "relation": "self"}],
+        "loans": [loan("L1", "C1"), loan("L2", "C1"), loan("L3", "C2"), loan("L4", "C3")],
+        "installments": schedule("L1") + schedule("L2") + schedule("L3") + schedule("L4"),
+        "payments": [payment("P1", "L1", "2026-03-10", "215.00"),
+                     payment("P2", "L2", "2026-02-01", "110.00"),
+                     payment("P3", "L2", "2026-03-10", "105.00"),
+                     payment("P4", "L4", "2026-02-01", "317.00")],
+    })
+
+
+def day(app, as_of: date) -> None:  # type: ignore[no-untyped-def]
+    for step in (delinquency, cases, collection_list):
+        step.run(app=app, as_of=as_of)
+    with app.engine.begin() as conn:  # what run_day records at the end of a day
+        conn.execute(DayRun.__table__.insert().values(as_of=as_of, started_at=app.clock(),
+                                                      finished_at=app.clock(), counts={}))
+
+
+def case_rows(app) -> list[CollectionCase]:  # type: ignore[no-untyped-def]
+    with app.session_factory() as session:
+        return list(session.scalars(select(CollectionCase).order_by(CollectionCase.case_id)))
+
+
+def test_case_lifecycle_open_update_close_reopen(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    load_portfolio(app=app, source=book(tmp_path / "book"), progress=False)
+    day(app, date(2026, 2, 2))
+    opened = case_rows(app)
+    assert [(c.customer_id, c.status, c.dpd, c.loan_count) for c in opened] == [
+        ("C1", "open", 1, 1), ("C2", "open", 1, 1)]
+    day(app, date(2026, 3, 5))
+    c1 = case_rows(app)[0]
+    assert (c1.dpd, c1.loan_count, c1.bucket, str(c1.overdue_amount)) == (32, 2, "M2", "320.00")
+    with app.session_factory() as session:
+        positions = {p.loan_id: p for p in session.scalars(select(LoanPosition))}
+        assert set(positions) == {"L1", "L2", "L3"}
+        assert positions["L1"].case_id == c1.case_id
+        assert session.get(Customer, "C1").full_name_masked == "王*"
+        assert session.get(Customer, "C3") is None  # never delinquent: not copied
+        contact = session.get(ContactPoint, "K1")
+        assert app.keyring.decrypt(contact.value_enc) == "+8613812345678"
+    day(app, date(2026, 3, 10))
+    rows = case_rows(app)
+    assert (rows[0].status, rows[0].closed_on, rows[0].close_reason) == (
+        "closed", date(2026, 3, 10), "cured")
+    assert rows[1].status == "open"
+    day(app, date(2026, 4, 5))  # C1 misses the April installments: a new case
+    rows = case_rows(app)
+    assert [(c.customer_id, c.status) for c in rows] == [
+        ("C1", "closed"), ("C2", "open"), ("C1", "open")]
+
+
+def test_collection_list_ranks_by_dpd_then_amount_and_reruns(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    load_portfolio(app=app, source=book(tmp_path / "book"), progress=False)
+    day(app, date(2026, 3, 5))
+    day(app, date(2026, 3, 5))
+    with app.session_factory() as session:
+        entries = list(session.scalars(select(CollectionListEntry).where(
+            CollectionListEntry.as_of == date(2026, 3, 5)).order_by(CollectionListEntry.rank)))
+        ranked = [session.get(CollectionCase, e.case_id).customer_id for e in entries]
+    # Both 32 days past due; C1 owes more (two loans).
+    assert ranked == ["C1", "C2"]
+    assert len(case_rows(app)) == 2
+
+
+def test_run_day_records_the_run_and_the_reader_sees_installments(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    load_portfolio(app=app, source=book(tmp_path / "book"), progress=False)
+    result = run_day(app=app, as_of=date(2026, 3, 5), progress=False)
+    assert result.step("delinquency").rows_out == 4
+    with app.session_factory() as session:
+        run = session.get(DayRun, result.run_id)
+        assert run.finished_at is not None and run.counts["cases"]["opened"] == 2
+    app.close()
+    detail = loan_detail(app, ["L2"])
+    assert detail.as_of == date(2026, 3, 5)
+    paid = [(i["seq"], str(i["paid"]), str(i["remaining"])) for i in detail.installments]
+    assert paid == [(1, "110.00", "0.00"), (2, "0.00", "105.00"), (3, "0.00", "102.00")]
+    assert [p["payment_id"] for p in detail.payments] == ["P2", "P3"]
