@@ -106,9 +106,22 @@ def pay(app: Any, rows: list[tuple[str, str, date, str]], *, kind: str = "paymen
                       "paid_on": [r[2] for r in rows], "amount": [Decimal(r[3]) for r in rows],
                       "kind": [kind] * len(rows), "reverses_payment_id": [reverses] * len(rows)},
                      schema=PAYMENT_SCHEMA)
+    _append(con, "payments", table)
+    loan_ids = sorted({r[1] for r in rows})
     try:
-        con.table("payments")
+        known = set(con.table("loans").loan_id.to_pyarrow().to_pylist())
     except TableNotFound:
-        con.create_table("payments", ibis.memtable(table))
+        known = set()
+    new = [lid for lid in loan_ids if lid not in known]
+    if new:  # the book's loans: "<customer>-L<n>" belongs to <customer>
+        _append(con, "loans", pa.table({"loan_id": new,
+                                        "customer_id": [x.rsplit("-L", 1)[0] for x in new]}))
+
+
+def _append(con: Any, name: str, table: pa.Table) -> None:
+    try:
+        con.table(name)
+    except TableNotFound:
+        con.create_table(name, ibis.memtable(table))
     else:
-        con.insert("payments", ibis.memtable(table))
+        con.insert(name, ibis.memtable(table))

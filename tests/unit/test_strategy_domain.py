@@ -82,9 +82,15 @@ class TestLadder:
                              broken_on=(date(2026, 2, 20),), as_of=D)
         assert (t.path, t.entered_on, t.step.id) == ("mid", D, "firm_call")
 
-    def test_escalations_count_only_after_entering(self) -> None:
-        broken = (date(2026, 1, 1), date(2026, 1, 5), date(2026, 1, 9))
-        assert count_escalations(broken, entered_on=date(2026, 1, 5), as_of=date(2026, 1, 9)) == 1
+    def test_escalations_count_from_the_day_of_entering(self) -> None:
+        broken = (date(2026, 1, 1), date(2026, 1, 5), date(2026, 1, 9), date(2026, 1, 10))
+        assert count_escalations(broken, entered_on=date(2026, 1, 5), as_of=date(2026, 1, 9)) == 2
+
+    def test_leaving_a_broken_plan_reenters_one_rung_higher(self, strategy) -> None:  # type: ignore[no-untyped-def]
+        prior = Prior("champion", "plan_monitor", date(2026, 2, 1))
+        t = assign_treatment(strategy, facts(dpd=45, bucket="M2"), arm="champion", prior=prior,
+                             broken_on=(D,), as_of=D)
+        assert (t.path, t.entered_on, t.step.id) == ("mid", D, "email_notice")
 
     def test_escalation_is_capped_at_the_top(self, strategy) -> None:  # type: ignore[no-untyped-def]
         steps = strategy.arms[0].paths["early"]

@@ -218,8 +218,9 @@ def match_segment(segments: tuple[Segment, ...], facts: CaseFacts) -> tuple[Segm
 
 
 def count_escalations(broken_on: tuple[date, ...], *, entered_on: date, as_of: date) -> int:
-    """Broken promises/plans after the case entered its path count one step each."""
-    return sum(1 for d in broken_on if entered_on < d <= as_of)
+    """Each promise or plan broken since the case entered its path (that day included)
+    moves it one rung up: a case that leaves a broken plan re-enters its ladder one higher."""
+    return sum(1 for d in broken_on if entered_on <= d <= as_of)
 
 
 def step_index_for(steps: tuple[Step, ...], *, days_on_path: int, escalations: int) -> int:

@@ -273,14 +273,14 @@ class AgencyResult:
 
 def agency_results(session: Session, *, app: Any, as_of: date) -> list[AgencyResult]:
     """Per agency: cases placed, still active, recalled, and money recovered while placed."""
-    from arrears.services.promises import case_loans, paid_in_windows
+    from arrears.services.promises import case_customers, paid_in_windows
 
     placements = list(session.scalars(select(AgencyPlacement)
                                       .where(AgencyPlacement.placed_on <= as_of)))
-    loans = case_loans(session, sorted({p.case_id for p in placements}))
-    windows = [(str(p.placement_id), loan, p.placed_on, min(p.recalled_on or as_of, as_of))
-               for p in placements for loan in loans.get(p.case_id, [])]
-    paid = paid_in_windows(app, windows)
+    customers = case_customers(session, [p.case_id for p in placements])
+    windows = [(str(p.placement_id), customers[p.case_id], p.placed_on,
+                min(p.recalled_on or as_of, as_of)) for p in placements]
+    paid = paid_in_windows(app, windows, by="customer_id")
     for p in placements:
         p.recovered = paid.get(str(p.placement_id), ZERO)
     out = []

@@ -26,7 +26,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arrears.adapters.channels.letters import Letter, render_letter
 from arrears.adapters.channels.sms import SmsGateway, make_sms_gateway
 from arrears.adapters.channels.smtp import SmtpSender
 from arrears.adapters.db.base import unit_of_work
@@ -313,6 +312,8 @@ def _deliver(session: Session, *, app: Any, msg: OutboxMessage, contact: Contact
     elif msg.channel == "email":
         ref = channels.smtp.send(to=to, subject=subject or "", body=body)
     else:
+        from arrears.adapters.channels.letters import Letter, render_letter
+
         day = at.astimezone(_zone(app)).date()
         path = channels.letters_folder / day.isoformat() / f"letter-{msg.message_id}.pdf"
         lines = (ctx["customer_name"], *[x for x in to.split("\n") if x.strip()])

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from arrears.adapters.db.tables import CollectionCase, LoanPosition, Promise, Task
+from arrears.adapters.db.tables import CollectionCase, Promise, Task
 from arrears.domain.promises import PromiseTerms, evaluate_promise, promise_window
 from arrears.domain.promises import validate_promise as promise_problems
 from arrears.errors import Conflict, InvalidInput, NotFound
@@ -61,11 +61,14 @@ def local_date(at: datetime, zone: ZoneInfo) -> date:
     return aware.astimezone(zone).date()
 
 
-def paid_in_windows(app: Any, windows: list[tuple[str, str, date, date]]) -> dict[str, Decimal]:
-    """Money paid per window key: ``(key, loan_id, first_day, last_day)`` rows, set-based.
+def paid_in_windows(app: Any, windows: list[tuple[str, str, date, date]], *,
+                    by: str = "loan_id") -> dict[str, Decimal]:
+    """Money paid per window key, set-based in the portfolio engine.
 
-    A key may name several loans (one row each); payments reversed by a reversal are left
-    out. No ``payments`` table yet means nothing paid.
+    ``windows`` rows are ``(key, id, first_day, last_day)`` where ``id`` is a loan id, or a
+    customer id with ``by="customer_id"`` (all of that customer's loans). A key may name
+    several ids. Payments cancelled by a reversal are left out. No ``payments`` table yet
+    means nothing paid.
     """
     if not windows:
         return {}
@@ -80,14 +83,17 @@ def paid_in_windows(app: Any, windows: list[tuple[str, str, date, date]]) -> dic
         return {}
     win = ibis.memtable(pa.table({
         "wkey": pa.array([w[0] for w in windows], pa.string()),
-        "loan_id": pa.array([w[1] for w in windows], pa.string()),
+        by: pa.array([w[1] for w in windows], pa.string()),
         "first_day": pa.array([w[2] for w in windows], pa.date32()),
         "last_day": pa.array([w[3] for w in windows], pa.date32())}))
     reversals = pay.filter(pay.kind == "reversal").select(rid=pay.reverses_payment_id)
     valid = pay.filter(pay.kind.isnull() | (pay.kind != "reversal"))
     valid = valid.anti_join(reversals, valid.payment_id == reversals.rid)
     valid = valid.select("loan_id", "paid_on", "amount")
-    joined = win.join(valid, "loan_id").filter(
+    if by == "customer_id":
+        loans = con.table("loans").select("loan_id", "customer_id")
+        valid = valid.join(loans, "loan_id").select("customer_id", "paid_on", "amount")
+    joined = win.join(valid, by).filter(
         lambda t: (t.paid_on >= t.first_day) & (t.paid_on <= t.last_day))
     frame = joined.group_by("wkey").aggregate(paid=joined.amount.sum()).to_pyarrow()
     return {k: Decimal(str(v)).quantize(ZERO)
@@ -95,14 +101,12 @@ def paid_in_windows(app: Any, windows: list[tuple[str, str, date, date]]) -> dic
             if v is not None}
 
 
-def case_loans(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
-    """The loans of each case (from the daily run's loan positions)."""
-    out: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(case_ids):
-        rows = session.execute(select(LoanPosition.case_id, LoanPosition.loan_id)
-                               .where(LoanPosition.case_id.in_(chunk)))
-        for case_id, loan_id in rows:
-            out[case_id].append(loan_id)
+def case_customers(session: Session, case_ids: list[int]) -> dict[int, str]:
+    """The customer of each case: a case's payments are its customer's loans' payments."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(set(case_ids))):
+        out.update(session.execute(select(CollectionCase.case_id, CollectionCase.customer_id)
+                                   .where(CollectionCase.case_id.in_(chunk))).all())
     return out
 
 
@@ -173,13 +177,13 @@ def check_promises(session: Session, *, app: Any, as_of: date) -> PromiseCheck:
     zone = reporting_zone(app)
     open_promises = [p for p in session.scalars(select(Promise).where(Promise.status == "open"))
                      if local_date(p.created_at, zone) <= as_of]
-    loans = case_loans(session, sorted({p.case_id for p in open_promises}))
+    customers = case_customers(session, [p.case_id for p in open_promises])
     terms = {p.promise_id: PromiseTerms(p.promise_id, p.amount, local_date(p.created_at, zone),
                                         p.due_on) for p in open_promises}
-    windows = [(str(p.promise_id), loan, *promise_window(terms[p.promise_id],
-                                                         grace_days=cfg.grace_days, as_of=as_of))
-               for p in open_promises for loan in loans.get(p.case_id, [])]
-    paid = paid_in_windows(app, windows)
+    windows = [(str(p.promise_id), customers[p.case_id],
+                *promise_window(terms[p.promise_id], grace_days=cfg.grace_days, as_of=as_of))
+               for p in open_promises]
+    paid = paid_in_windows(app, windows, by="customer_id")
     counts: dict[str, int] = defaultdict(int)
     follow_ups: list[TaskSpec] = []
     assignees = _assignees(session, [p.case_id for p in open_promises])

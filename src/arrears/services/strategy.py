@@ -392,7 +392,7 @@ def champion_challenger_report(session: Session, *, app: Any, as_of: date) -> li
     - promises kept: kept among the arm's promises resolved by ``as_of``;
     - recovered per contact: payments since assignment over contact attempts since then.
     """
-    from arrears.services.promises import case_loans, paid_in_windows, reporting_zone
+    from arrears.services.promises import case_customers, paid_in_windows, reporting_zone
 
     experiment = active_strategy(session, as_of=as_of).strategy.experiment
     assigned = list(session.execute(
@@ -402,10 +402,9 @@ def champion_challenger_report(session: Session, *, app: Any, as_of: date) -> li
         .join(CollectionCase, CollectionCase.case_id == StrategyAssignment.case_id)
         .where(StrategyAssignment.experiment == experiment,
                StrategyAssignment.assigned_on <= as_of)))
-    ids = [r.case_id for r in assigned]
-    loans = case_loans(session, ids)
-    paid = paid_in_windows(app, [(str(r.case_id), loan, r.assigned_on, as_of)
-                                 for r in assigned for loan in loans.get(r.case_id, [])])
+    customers = case_customers(session, [r.case_id for r in assigned])
+    paid = paid_in_windows(app, [(str(r.case_id), customers[r.case_id], r.assigned_on, as_of)
+                                 for r in assigned], by="customer_id")
     contacts = _contacts(session, assigned, as_of, reporting_zone(app))
     promises = _promise_outcomes(session, as_of)
     by_arm: dict[str, list[Any]] = defaultdict(list)
