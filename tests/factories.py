@@ -81,7 +81,8 @@ def make_case(app: Any, *, assigned_to: int | None = None, team_id: str | None =
                            overdue_interest=Decimal("30.00"), overdue_fee=Decimal("4.50"),
                            overdue_amount=Decimal(overdue),
                            outstanding_principal=Decimal("8000.00"),
-                           credit_balance=Decimal("0.00"), oldest_unpaid_due_date=date(2026, 11, 15)))
+                           credit_balance=Decimal("0.00"),
+                           oldest_unpaid_due_date=date(2026, 11, 15)))
         s.add(CollectionListEntry(as_of=as_of, case_id=case.case_id,
                                   rank=rank if rank is not None else n, may_call=may_call))
         return case.case_id

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from arrears.adapters.db.base import unit_of_work
-from arrears.adapters.db.tables import AuditEntry, CollectionCase, ContactAttempt, Note, Promise
+from arrears.adapters.db.tables import AuditEntry, ContactAttempt, Note, Promise
 from arrears.entrypoints.deps import Principal
 from arrears.errors import Forbidden
 from arrears.services import cases, contacts

@@ -161,8 +161,8 @@ def keys_rotate(new_key: bool = typer.Option(False, "--new-key", help="First add
         kid = add_key_to_file(application.settings.resolved_home() / "keys.json")
         application.__dict__.pop("keyring", None)
         console.print(f"new key {kid} is now the active key")
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} rows"),
-                  console=console) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed} rows"), console=console) as bar:
         tasks: dict[str, int] = {}
 
         def progress(table: str, n: int) -> None:

@@ -447,8 +447,10 @@ def portfolio_detail(*, app: Any, loan_ids: list[str], as_of: date) -> Portfolio
         return PortfolioDetail([], [], "desk.account.portfolio_missing")
     try:
         detail = loan_detail(app=app, loan_ids=loan_ids, as_of=as_of)
-    except Exception:  # noqa: BLE001 - the engine may be locked by the daily run
-        return PortfolioDetail([], [], "desk.account.portfolio_busy")
+    except Exception as exc:  # noqa: BLE001 - the engine may be locked by the daily run
+        busy = "lock" in str(exc).lower()
+        return PortfolioDetail([], [], "desk.account.portfolio_busy" if busy
+                               else "desk.account.portfolio_unavailable")
     return PortfolioDetail(list(_get(detail, "installments")), list(_get(detail, "payments")))
 
 

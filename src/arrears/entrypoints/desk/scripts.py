@@ -7,7 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from arrears.entrypoints.deps import DbSession, Principal, get_app, register_nav, render, require_roles
+from arrears.entrypoints.deps import (
+    DbSession,
+    Principal,
+    get_app,
+    register_nav,
+    render,
+    require_roles,
+)
 from arrears.errors import InvalidInput
 from arrears.services import scripts
 
