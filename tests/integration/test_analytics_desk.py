@@ -102,3 +102,16 @@ class TestTeamPage:
         book = load_workbook(io.BytesIO(xlsx.content))
         assert "ops_collectors" in book.sheetnames
         assert book["ops_collectors"]["A2"].value == "Team"
+
+
+class TestFreshness:
+    def test_a_new_run_day_shows_without_a_restart(self, desk, sqlite_app):
+        client = desk("boss")
+        params = {"date_from": "2026-01-01"}
+        before = client.get("/analytics/management/bucket_count.csv", params=params).text
+        con = sqlite_app.portfolio()
+        con.raw_sql("INSERT INTO delinquency_snapshots SELECT DATE '2026-03-30' AS as_of, "
+                    "* EXCLUDE (as_of) FROM delinquency_snapshots WHERE as_of = DATE "
+                    "'2026-03-31'")
+        after = client.get("/analytics/management/bucket_count.csv", params=params).text
+        assert "2026-03-30" not in before and "2026-03-30" in after

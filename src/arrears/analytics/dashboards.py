@@ -17,7 +17,7 @@ from arrears.analytics import portfolio as pv
 from arrears.analytics.charts import chart_data, echarts_option
 from arrears.analytics.filters import Filters
 from arrears.analytics.labels import figure_title, label
-from arrears.analytics.workbench import ENGINE_LOCK, Workbench
+from arrears.analytics.workbench import Workbench
 from arrears.errors import Forbidden, NotFound
 
 
@@ -92,8 +92,7 @@ def cards(name: str, bench: Workbench, *, locale: str) -> list[Card]:
 
 def filter_choices(bench: Workbench, session: Session) -> FilterChoices:
     """Values offered in the filter lists."""
-    with ENGINE_LOCK:
-        products = pv.products(bench.con)
+    products = bench.engine_value("products", lambda: pv.products(bench.con))
     teams = sorted({t for (t,) in session.execute(
         select(User.team_id).where(User.team_id.is_not(None)).distinct())})
     return FilterChoices(products=products, buckets=bench.buckets, teams=teams,

@@ -34,6 +34,28 @@ class UnknownFigure(NotFound):
     code = "unknown_figure"
 
 
+# Portfolio figures change only when a daily run rewrites the engine: they are kept per
+# process, keyed by the engine file's state (and the filters), for the next page view.
+_CACHE: dict[tuple[Any, ...], Any] = {}
+CACHE_SIZE = 128
+
+
+def engine_stamp(app: Any) -> tuple[Any, ...] | None:
+    """The DuckDB file's and its write-ahead log's (mtime, size); None when not a file."""
+    url = app.settings.resolved_portfolio_url()
+    if not url.startswith("duckdb://"):
+        return None
+    path = Path(url[len("duckdb://"):])
+    parts: list[Any] = [str(path)]
+    for part in (path, path.with_name(path.name + ".wal")):
+        try:
+            st = part.stat()
+            parts.append((st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            parts.append(None)
+    return tuple(parts)
+
+
 def open_reader(app: Any) -> Any:
     """A read-only connection of its own to the portfolio engine.
 
@@ -85,14 +107,29 @@ class Workbench:
         self.close()
 
     @cached_property
-    def days(self) -> list[date]:
+    def stamp(self) -> tuple[Any, ...] | None:
+        return engine_stamp(self.app)
+
+    def engine_value(self, name: str, compute: Any, *args: Any) -> Any:
+        """``compute()`` under the engine lock, cached while the engine is unchanged."""
+        key = (self.stamp, name, *args) if self.stamp is not None else None
         with ENGINE_LOCK:
-            return pv.snapshot_days(self.con)
+            if key is not None and key in _CACHE:
+                return _CACHE[key]
+            value = compute()
+            if key is not None:
+                if len(_CACHE) >= CACHE_SIZE:
+                    _CACHE.pop(next(iter(_CACHE)))
+                _CACHE[key] = value
+            return value
+
+    @cached_property
+    def days(self) -> list[date]:
+        return self.engine_value("days", lambda: pv.snapshot_days(self.con))
 
     @cached_property
     def currencies(self) -> list[str]:
-        with ENGINE_LOCK:
-            return pv.currencies(self.con)
+        return self.engine_value("currencies", lambda: pv.currencies(self.con))
 
     @cached_property
     def base_filters(self) -> Filters:
@@ -124,20 +161,19 @@ class Workbench:
 
     @cached_property
     def buckets(self) -> list[str]:
-        with ENGINE_LOCK:
-            return pv.bucket_order(self.con)
+        return self.engine_value("buckets", lambda: pv.bucket_order(self.con))
 
     @cached_property
     def trend(self) -> pd.DataFrame:
-        with ENGINE_LOCK:
-            frame = pv.bucket_trend(self.con, filters=self.portfolio_filters)
+        f = self.portfolio_filters
+        frame = self.engine_value("trend", lambda: pv.bucket_trend(self.con, filters=f), f)
         current = self.buckets[0] if self.buckets else None
         return frame[frame["bucket"] != current].reset_index(drop=True)
 
     @cached_property
     def rolls(self) -> pd.DataFrame:
-        with ENGINE_LOCK:
-            return pv.roll_rates(self.con, filters=self.portfolio_filters)
+        f = self.portfolio_filters
+        return self.engine_value("rolls", lambda: pv.roll_rates(self.con, filters=f), f)
 
     @cached_property
     def daily(self) -> pd.DataFrame:
@@ -201,20 +237,19 @@ class Workbench:
 
     @cached_property
     def vintages(self) -> pd.DataFrame:
-        with ENGINE_LOCK:
-            return pv.vintage_curves(self.con, filters=self.portfolio_filters,
-                                     thresholds=self.settings.vintage_dpd)
+        f, dpd = self.portfolio_filters, tuple(self.settings.vintage_dpd)
+        return self.engine_value("vintages", lambda: pv.vintage_curves(
+            self.con, filters=f, thresholds=list(dpd)), f, dpd)
 
     def _vintage(self, threshold: int) -> pd.DataFrame:
         keep = f"ever_{threshold}"
         return self.vintages[["vintage", "mob", "loans", keep, f"{keep}_rate"]]
 
     def _recovery(self) -> pd.DataFrame:
-        last = self.portfolio_filters.date_to or self.as_of
-        with ENGINE_LOCK:
-            return pv.recovery_by_entry(self.con, filters=self.portfolio_filters,
-                                        window_days=self.settings.recovery_window_days,
-                                        as_of=last)
+        f, days = self.portfolio_filters, self.settings.recovery_window_days
+        last = f.date_to or self.as_of
+        return self.engine_value("recovery", lambda: pv.recovery_by_entry(
+            self.con, filters=f, window_days=days, as_of=last), f, days, last)
 
     # Operations figures ------------------------------------------------------------
     def _ops(self, by: list[str]) -> pd.DataFrame:
