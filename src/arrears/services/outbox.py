@@ -332,3 +332,37 @@ def sent_content(app: Any, msg: OutboxMessage) -> dict[str, Any] | None:
     """What was sent (decrypted), for an authorised reader."""
     raw = app.keyring.decrypt(msg.content_enc) if msg.content_enc else None
     return json.loads(raw) if raw else None
+
+
+def queue_message(session: Session, *, app: Any, case_id: int, channel: str, script: str,
+                  due_at: datetime, actor: str, contact_id: str | None = None,
+                  language: str | None = None) -> OutboxMessage:
+    """Queue one message by hand (desk or CLI); it is checked by compliance when sent."""
+    if channel not in CONTACT_CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CONTACT_CHANNELS)}",
+                           field="channel")
+    if channel not in load_templates().get(script, {}):
+        raise TemplateMissing(f"no {channel} template {script!r}", field="script")
+    case = session.get(CollectionCase, case_id)
+    if case is None:
+        raise InvalidInput(f"no case {case_id}", field="case_id")
+    customer = session.get(Customer, case.customer_id)
+    contact = contact_id or _self_contacts(session, [case.customer_id]).get(
+        (case.customer_id, channel))
+    if contact is None:
+        raise InvalidInput(f"the customer has no own {channel} contact", field="contact_id")
+    now = app.clock()
+    msg = OutboxMessage(
+        case_id=case_id, customer_id=case.customer_id, contact_id=contact, channel=channel,
+        template_id=script, language=language or language_for(
+            customer.preferred_language if customer else None),
+        step_id=None, source_key=f"manual:{case_id}:{script}:{channel}:{now.isoformat()}",
+        status="queued", created_at=now, due_at=due_at, attempts=0)
+    session.add(msg)
+    session.flush()
+    from arrears.services.audit import append_audit
+
+    append_audit(session, actor=actor, action="outbox.queued", object_type="message",
+                 object_id=msg.message_id, detail={"case_id": case_id, "channel": channel,
+                                                   "script": script}, at=now)
+    return msg
