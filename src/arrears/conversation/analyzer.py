@@ -8,6 +8,7 @@ always counts; a model adds a category only above its tuned threshold.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from arrears.conversation import rules
@@ -59,10 +60,10 @@ def analyze_one(text: str, *, speaker: str) -> UtteranceResult:
     if not norm.strip():
         return UtteranceResult(speaker=speaker, language=language)
     scripts = rules.scripts_in(norm)
-    feats = features(norm)
+    feats = Counter(features(norm))
     probs = _model_scores(feats, VIOLATIONS_MODEL if speaker == "collector" else SIGNALS_MODEL)
     if speaker == "collector":
-        violations = _violations(text, norm, scripts, probs)
+        violations = _violations(text, norm, scripts, probs, feats)
         emotion = _emotion(norm, scripts, probs, anger=False)
         return UtteranceResult(speaker=speaker, language=language, violations=violations,
                                emotion=emotion)
@@ -84,15 +85,19 @@ def _simplified_view(text: str, norm: str) -> str:
     return norm if norm != text.lower() else text
 
 
-def _model_scores(feats: list[str], name: str) -> dict[str, float]:
-    """Label probabilities of the speaker's model and of the emotion model."""
+def _model_scores(feats: Counter[str], name: str) -> dict[str, float]:
+    """Label probabilities of the speaker's model and of the emotion model (one TF-IDF
+    vector when they share a vocabulary)."""
     probs: dict[str, float] = {}
     model = shipped(name)
-    if model is not None:
-        probs.update(model.scores(feats))
     emo = shipped(EMOTION_MODEL)
+    vector = None
+    if model is not None:
+        vector = model.vector(feats)
+        probs.update(model.scores(feats, vector))
     if emo is not None:
-        probs.update({f"emotion:{k}": v for k, v in emo.scores(feats).items()})
+        shared = vector if model is not None and model.vocab is emo.vocab else None
+        probs.update({f"emotion:{k}": v for k, v in emo.scores(feats, shared).items()})
     return probs
 
 
@@ -118,12 +123,12 @@ def _findings(text: str, norm: str, scripts: tuple[str, ...], categories: tuple[
 
 
 def _violations(text: str, norm: str, scripts: tuple[str, ...],
-                probs: dict[str, float]) -> tuple[Finding, ...]:
+                probs: dict[str, float], feats: Counter[str]) -> tuple[Finding, ...]:
     found = list(_findings(text, norm, scripts, VIOLATIONS, probs))
     if "zh" in scripts and not any(f.category == "insult" for f in found):
         insult = shipped(INSULT_MODEL)
         if insult is not None:
-            p = insult.predict_text(norm).get("offensive", 0.0)
+            p = insult.scores(feats).get("offensive", 0.0)
             if p >= insult.thresholds.get("offensive", 1.1):
                 found.append(_model_finding(text, norm, "insult", model=insult))
     return tuple(sorted(found, key=lambda f: (f.start, f.category)))

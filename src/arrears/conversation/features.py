@@ -12,6 +12,8 @@ from collections import Counter
 from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _PUNCT = re.compile(r"^[\W_]+$")
 
 
@@ -27,16 +29,19 @@ def _jieba():  # type: ignore[no-untyped-def]
 
 
 def tokens(norm: str) -> list[str]:
-    """Word tokens (jieba for Chinese, whitespace-free English words), punctuation dropped."""
-    return [w for w in _jieba().lcut(norm) if w.strip() and not _PUNCT.match(w)]
+    """Word tokens (jieba for Chinese, a word pattern otherwise), punctuation dropped."""
+    if not _HAN.search(norm):
+        return _WORD.findall(norm)
+    return [w for w in _jieba().lcut(norm, HMM=False) if w.strip() and not _PUNCT.match(w)]
 
 
 def features(norm: str) -> list[str]:
-    """Character 1-3 grams plus word unigrams and bigrams of a normalised utterance."""
+    """Han characters, character 2-3 grams, word unigrams and bigrams of normalised text."""
     text = _SPACE.sub(" ", norm.strip())
     out: list[str] = []
     n_chars = len(text)
-    for n in (1, 2, 3):
+    out.extend(ch for ch in text if _HAN.match(ch))  # unigrams: Han characters only
+    for n in (2, 3):
         for i in range(n_chars - n + 1):
             gram = text[i:i + n]
             if gram.strip():
@@ -47,15 +52,21 @@ def features(norm: str) -> list[str]:
     return out
 
 
-def tfidf(feats: list[str], vocab: dict[str, int], idf: list[float]
+def tfidf(feats: list[str] | Counter[str], vocab: dict[str, int], idf: list[float]
           ) -> tuple[list[int], list[float]]:
-    """Sublinear TF-IDF with L2 norm, as sklearn's TfidfVectorizer(sublinear_tf=True)."""
-    counts = Counter(f for f in feats if f in vocab)
+    """Sublinear TF-IDF with L2 norm, as sklearn's TfidfVectorizer(sublinear_tf=True).
+
+    Takes the features or, to share the counting between models, their ``Counter``.
+    """
+    counts = feats if isinstance(feats, Counter) else Counter(feats)
     idx: list[int] = []
     vals: list[float] = []
+    get = vocab.get
     for f, c in counts.items():
-        j = vocab[f]
+        j = get(f)
+        if j is None:
+            continue
         idx.append(j)
-        vals.append((1.0 + math.log(c)) * idf[j])
+        vals.append((1.0 + math.log(c)) * idf[j] if c > 1 else idf[j])
     norm = math.sqrt(sum(v * v for v in vals)) or 1.0
     return idx, [v / norm for v in vals]

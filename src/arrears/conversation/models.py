@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +40,11 @@ class LinearTextModel:
     thresholds: dict[str, float]
     meta: dict[str, Any]
 
-    def scores(self, feats: list[str]) -> dict[str, float]:
-        """Probability per label for pre-computed features."""
-        idx, vals = tfidf(feats, self.vocab, self.idf)
+    def scores(self, feats: list[str] | Counter[str],
+               vector: tuple[list[int], list[float]] | None = None) -> dict[str, float]:
+        """Probability per label for features (or their Counter, or their TF-IDF vector
+        when models share one vocabulary)."""
+        idx, vals = vector if vector is not None else self.vector(feats)
         if idx:
             z = np.asarray(vals, dtype=np.float32) @ self.coef[idx] + self.intercept
         else:
@@ -53,6 +56,9 @@ class LinearTextModel:
         else:
             p = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
         return {label: float(p[i]) for i, label in enumerate(self.labels)}
+
+    def vector(self, feats: list[str] | Counter[str]) -> tuple[list[int], list[float]]:
+        return tfidf(feats, self.vocab, self.idf)
 
     def predict_text(self, norm: str) -> dict[str, float]:
         return self.scores(features(norm))
@@ -67,12 +73,27 @@ class LinearTextModel:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> LinearTextModel:
-        vocab = {f: i for i, f in enumerate(data["vocab"])}
+        vocab = _shared_vocab(data["vocab"])
         coef = np.asarray(data["coef"], dtype=np.float32).T.copy()
         return cls(name=data["name"], kind=data["kind"], labels=tuple(data["labels"]),
                    vocab=vocab, idf=list(data["idf"]), coef=coef,
                    intercept=np.asarray(data["intercept"], dtype=np.float32),
                    thresholds=dict(data.get("thresholds", {})), meta=dict(data.get("meta", {})))
+
+
+_VOCABS: dict[int, list[tuple[list[str], dict[str, int]]]] = {}
+
+
+def _shared_vocab(words: list[str]) -> dict[str, int]:
+    """One dict object for identical vocabularies, so models trained on a shared
+    vectoriser can share one TF-IDF vector per utterance (``vocab is vocab``)."""
+    key = hash(tuple(words))
+    for seen, vocab in _VOCABS.get(key, []):
+        if seen == words:
+            return vocab
+    vocab = {f: i for i, f in enumerate(words)}
+    _VOCABS.setdefault(key, []).append((words, vocab))
+    return vocab
 
 
 def save_model(model: LinearTextModel, path: Path) -> int:

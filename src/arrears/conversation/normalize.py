@@ -40,6 +40,8 @@ def to_simplified(text: str) -> str:
     OpenCC's t2s may map phrases; when the length changes the offsets of the evidence
     would no longer point into the original, so we fall back to converting per character.
     """
+    if not _CJK.search(text):
+        return text
     converted = _t2s().convert(text)
     if len(converted) == len(text):
         return converted

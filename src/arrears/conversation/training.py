@@ -84,14 +84,24 @@ def training_files(data_dir: Path) -> list[Path]:
     return files
 
 
-def _fit(texts: list[str], y: np.ndarray, *, kind: str, c: float, max_features: int,
-         min_df: int = 1) -> tuple[Any, Any]:
+def vectorizer(*, max_features: int, min_df: int = 1) -> Any:
+    """The TF-IDF vectoriser over ``features.features`` (inference mirrors it exactly)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=min_df,
+                           max_features=max_features, dtype=np.float32)
+
+
+def _fit(texts: list[str], y: np.ndarray, *, kind: str, c: float, max_features: int,
+         min_df: int = 1, vec: Any = None) -> tuple[Any, Any]:
+    """Fit a linear model; ``vec`` is a vectoriser already fitted (shared between models)."""
     from sklearn.linear_model import LogisticRegression
 
-    vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=min_df,
-                          max_features=max_features, dtype=np.float32)
-    x = vec.fit_transform(texts)
+    if vec is None:
+        vec = vectorizer(max_features=max_features, min_df=min_df)
+        x = vec.fit_transform(texts)
+    else:
+        x = vec.transform(texts)
     if kind == "softmax":
         clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced",
                                  random_state=SEED)
@@ -173,23 +183,25 @@ def _rule_matrix(norms: list[str], labels: tuple[str, ...]) -> np.ndarray:
 
 
 def train_label_model(examples: list[Example], *, name: str, labels: tuple[str, ...],
-                      c: float = 4.0, max_features: int = 20000) -> LinearTextModel:
+                      c: float = 4.0, max_features: int = 20000, vec: Any = None
+                      ) -> LinearTextModel:
     """Train a one-vs-rest model for ``labels`` with rule-aware thresholds."""
     norms = [normalize(ex.text) for ex in examples]
     y = _multi_hot(examples, labels)
     probs = _cv_probs(norms, y, c=c, max_features=max_features)
     thresholds = _tune_thresholds(y, probs, _rule_matrix(norms, labels), labels, floor=0.5)
-    vec, clfs = _fit(norms, y, kind="ovr", c=c, max_features=max_features)
+    vec, clfs = _fit(norms, y, kind="ovr", c=c, max_features=max_features, vec=vec)
     meta = {"examples": len(examples), "positives": {lab: int(y[:, j].sum())
                                                     for j, lab in enumerate(labels)},
             "seed": SEED, "C": c}
     return _export(name, "ovr", labels, vec, clfs, thresholds, meta)
 
 
-def train_emotion_model(examples: list[Example], *, c: float = 4.0) -> LinearTextModel:
+def train_emotion_model(examples: list[Example], *, c: float = 4.0, vec: Any = None
+                        ) -> LinearTextModel:
     norms = [normalize(ex.text) for ex in examples]
     y = np.array([ex.emotion for ex in examples])
-    vec, clf = _fit(norms, y, kind="softmax", c=c, max_features=20000)
+    vec, clf = _fit(norms, y, kind="softmax", c=c, max_features=20000, vec=vec)
     meta = {"examples": len(examples), "seed": SEED, "C": c}
     return _export("emotion", "softmax", EMOTIONS, vec, clf, {}, meta)
 
@@ -249,10 +261,13 @@ def train_all(*, data_dir: Path = DEFAULT_DATA, out_dir: Path = MODEL_DIR,
     customer = [ex for ex in examples if ex.speaker == "customer"]
     say(f"{len(examples)} annotated utterances ({len(collector)} collector, "
         f"{len(customer)} customer)")
+    # One vocabulary for the three collection-call models: one TF-IDF vector per utterance.
+    shared = vectorizer(max_features=20000).fit([normalize(ex.text) for ex in examples])
     built = {
-        "violations": train_label_model(collector, name="violations", labels=VIOLATIONS),
-        "signals": train_label_model(customer, name="signals", labels=SIGNALS),
-        "emotion": train_emotion_model(examples),
+        "violations": train_label_model(collector, name="violations", labels=VIOLATIONS,
+                                        vec=shared),
+        "signals": train_label_model(customer, name="signals", labels=SIGNALS, vec=shared),
+        "emotion": train_emotion_model(examples, vec=shared),
     }
     say("collection-call models trained")
     clean = [ex.text for ex in collector if "insult" not in ex.labels]
