@@ -294,7 +294,11 @@ class Workbench:
     def arms(self) -> list[Any]:
         from arrears.analytics.partners import arm_results
 
-        return arm_results(self.session, app=self.app, as_of=self.as_of)
+        # The strategy part reads the engine through the application's own connection; a
+        # process may not hold a read-only one beside it, so ours is released first.
+        with ENGINE_LOCK:
+            self.close()
+            return arm_results(self.session, app=self.app, as_of=self.as_of)
 
     def _champion_challenger(self) -> pd.DataFrame:
         from arrears.analytics.partners import champion_challenger
