@@ -159,4 +159,8 @@ def create_app(app: Any) -> FastAPI:
     from arrears.entrypoints.desk import conversation as desk_conv
     web.include_router(api_conv.router)
     web.include_router(desk_conv.router)
+    from arrears.entrypoints.api import strategy as api_strategy
+    from arrears.entrypoints.desk import strategy as desk_strategy
+    web.include_router(api_strategy.router)
+    web.include_router(desk_strategy.router)
     return web
