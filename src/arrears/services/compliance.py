@@ -323,7 +323,7 @@ def _officer_role(session: Session, officer: Any) -> tuple[str, str | None]:
     if isinstance(officer, str):
         role = session.scalar(select(User.role).where(User.username == officer))
         return officer, role
-    return str(getattr(officer, "username")), getattr(officer, "role", None)
+    return str(officer.username), getattr(officer, "role", None)
 
 
 def _reason(reason: str | None, field_name: str = "reason") -> str:

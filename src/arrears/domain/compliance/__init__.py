@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from arrears.domain.compliance.engine import decide, explain
@@ -62,7 +63,8 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
             raise ScenarioError(field, exc.reason) from None
         attempt = parse_attempt(scenario.get("attempt"))
         customer = parse_customer(scenario.get("customer"), rules.country)
-        history = parse_history(scenario.get("history"))
+        since = (attempt.at.date() - timedelta(days=rules.history_days + 2)).isoformat()
+        history = parse_history(scenario.get("history"), since)
         decision = decide(rules, attempt, customer, history)
     except ScenarioError as exc:
         return error_json(sid, exc.field, exc.reason)

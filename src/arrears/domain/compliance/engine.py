@@ -143,13 +143,6 @@ def _matches_debt(ev_debt: Any, debt: str | None) -> bool:
     return debt is None or ev_debt is None or ev_debt == debt
 
 
-def _same_contact(ev: tuple[Any, ...], attempt: Attempt) -> bool:
-    if attempt.contact_value is None and attempt.contact_id is None:
-        return True
-    return ((attempt.contact_value is not None and ev[4] == attempt.contact_value)
-            or (attempt.contact_id is not None and ev[3] == attempt.contact_id))
-
-
 def _times(ctx: Ctx, name: str, keep: Callable[[tuple[Any, ...]], bool]) -> list[datetime]:
     """Times of the history events ``keep`` selects, computed once per decision."""
     found = ctx.memo.get(name)
@@ -459,14 +452,26 @@ def check_cn_call_attempts(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | 
     a, cap = ctx.attempt, ctx.rules.calls_per_number_per_day
     if a.channel != "call" or cap is None:
         return None
-    times = _times(ctx, "unanswered", lambda ev: ev[1] == "call" and not ev[7]
-                   and ev[6] != "conversation" and _same_contact(ev, a))
+    times = ctx.memo.get("unanswered")
+    if times is None:
+        value, cid = a.contact_value, a.contact_id
+        anyone = value is None and cid is None
+        times = ctx.memo["unanswered"] = [
+            ev[0] for ev in ctx.history
+            if ev[1] == "call" and not ev[7] and ev[6] != "conversation"
+            and (anyone or (value is not None and ev[4] == value)
+                 or (cid is not None and ev[3] == cid))]
     return _daily_cap(ctx, loc, times, cap, "cn.daily_call_attempts", "daily_call_attempts")
 
 
 def _borrower_conversations(ctx: Ctx) -> list[datetime]:
-    return _times(ctx, "conversations", lambda ev: ev[6] == "conversation" and not ev[7]
-                  and ev[1] in ("call", "visit") and ev[2] in BORROWER_PARTIES)
+    times = ctx.memo.get("conversations")
+    if times is None:
+        times = ctx.memo["conversations"] = [
+            ev[0] for ev in ctx.history
+            if ev[6] == "conversation" and not ev[7] and ev[2] in BORROWER_PARTIES
+            and ev[1] in ("call", "visit")]
+    return times
 
 
 def check_daily_conversations(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
@@ -557,6 +562,30 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 # ---------------------------------------------------------------- the decision
 
+_CHECKS_CACHE: dict[int, tuple[PackRules, tuple[Check, ...]]] = {}
+
+
+def _checks_for(rules: PackRules) -> tuple[Check, ...]:
+    """The pack's checks, without the lender-policy checks these rules do not use."""
+    cached = _CHECKS_CACHE.get(id(rules))
+    if cached is not None and cached[0] is rules:
+        return cached[1]
+    unused = set()
+    if not rules.channel_windows:
+        unused.add(check_channel_hours)
+    if rules.holiday_country is None:
+        unused.add(check_holiday)
+    if not rules.weekday_channels:
+        unused.add(check_weekday)
+    if rules.agencies is None:
+        unused.add(check_agency)
+    checks = tuple(c for c in CHECKS[rules.name] if c not in unused)
+    if len(_CHECKS_CACHE) > 4096:
+        _CHECKS_CACHE.clear()
+    _CHECKS_CACHE[id(rules)] = (rules, checks)
+    return checks
+
+
 def _run(checks: tuple[Check, ...], ctx: Ctx, t: datetime) -> list[Hit]:
     loc = [t.astimezone(z) for z in ctx.zones]
     hits = []
@@ -589,7 +618,7 @@ def decide(rules: PackRules, attempt: Attempt, customer: Customer,
     zones = candidate_zones(customer.timezone, attempt.contact_value,
                             customer.address_timezone, customer.country or rules.country)
     ctx = Ctx(rules, attempt, customer, history, zones)
-    checks = CHECKS[rules.name]
+    checks = _checks_for(rules)
     hits = _run(checks, ctx, attempt.at)
     if not hits:
         return Decision(True, (), (), attempt.at.astimezone(zones[0]), str(zones[0]),

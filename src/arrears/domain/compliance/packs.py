@@ -50,6 +50,11 @@ class PackRules:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def history_days(self) -> int:
+        """How many days of history before the attempt's day any rule can look at."""
+        return max(self.calls_per_7_days and 7 or 0, self.conversation_pause_days or 0, 1)
+
+    @property
     def full_version(self) -> str:
         """Pack version, with the lender policy's version when one applies."""
         if self.policy_version:

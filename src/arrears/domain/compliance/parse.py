@@ -47,6 +47,8 @@ def parse_at(value: Any, field: str) -> datetime:
 
 
 def _str(value: Any, field: str, *, required: bool = False) -> str | None:
+    if type(value) is str:
+        return value
     if value is None:
         if required:
             raise ScenarioError(field, "is required")
@@ -174,14 +176,17 @@ def _date(value: Any, field: str) -> date | None:
     raise ScenarioError(field, f"expected a date YYYY-MM-DD, got {value!r}")
 
 
+_EMPTY: frozenset[str] = frozenset()
+
+
 def parse_customer(raw: Any, default_country: str) -> Customer:
     """The ``customer`` object (every field optional)."""
     raw = _obj(raw, "customer")
-    flags = _str_set(raw.get("flags"), "customer.flags")
-    unknown = flags - FLAGS
-    if unknown:
-        raise ScenarioError("customer.flags", f"unknown flag {sorted(unknown)[0]!r}")
-    consents = raw.get("consents") or ()
+    get = raw.get
+    flags = _str_set(get("flags"), "customer.flags") if get("flags") else _EMPTY
+    if flags and not flags <= FLAGS:
+        raise ScenarioError("customer.flags", f"unknown flag {sorted(flags - FLAGS)[0]!r}")
+    consents = get("consents") or ()
     if not isinstance(consents, list | tuple):
         raise ScenarioError("customer.consents", "expected a list")
     return Customer(
@@ -189,7 +194,8 @@ def parse_customer(raw: Any, default_country: str) -> Customer:
         timezone=_str(raw.get("timezone"), "customer.timezone"),
         address_timezone=_str(raw.get("address_timezone"), "customer.address_timezone"),
         flags=flags,
-        refused_contacts=_str_set(raw.get("refused_contacts"), "customer.refused_contacts"),
+        refused_contacts=_str_set(get("refused_contacts"), "customer.refused_contacts")
+        if get("refused_contacts") else _EMPTY,
         consents=tuple(_parse_consent(c, f"customer.consents[{i}]")
                        for i, c in enumerate(consents)),
         breathing_space_until=_date(raw.get("breathing_space_until"),
@@ -197,8 +203,13 @@ def parse_customer(raw: Any, default_country: str) -> Customer:
     )
 
 
-def parse_history(raw: Any) -> list[tuple[Any, ...]]:
-    """History events as tuples (see ``model.EV_*``)."""
+def parse_history(raw: Any, since: str = "") -> list[tuple[Any, ...]]:
+    """History events as tuples (see ``model.EV_*``).
+
+    Events dated before ``since`` (an ISO date, compared on the timestamp's own date, so
+    give a margin of two days for offsets) cannot count under any rule: they are skipped
+    unread, which keeps long histories cheap.
+    """
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -210,6 +221,8 @@ def parse_history(raw: Any) -> list[tuple[Any, ...]]:
             raise ScenarioError(f"history[{i}]", "expected an object")
         get = ev.get
         at = get("at")
+        if type(at) is str and at[:10] < since and at[4:5] == "-":
+            continue
         try:
             when = _fromiso(at)
             if when.tzinfo is None:
@@ -228,3 +241,4 @@ def parse_history(raw: Any) -> list[tuple[Any, ...]]:
                 get("contact_value"), get("debt_id"), result, get("initiated_by") in INBOUND,
                 get("with_consent") is True))
     return out
+

@@ -65,11 +65,41 @@ def country_zones(country: str | None) -> tuple[str, ...]:
     return narrowed or listed
 
 
-@lru_cache(maxsize=65536)
+_PREFIX_ZONES: dict[str, tuple[str, ...]] = {}
+
+
+def _e164_zones(digits: str) -> tuple[str, ...]:
+    """Longest-prefix match in the numbering plan's zone table (cached per prefix).
+
+    The same table ``phonenumbers`` reads for geographic numbers; for numbers of a
+    non-geographic range it holds the country's zones. Looking the prefix up directly,
+    without validating the number's type, is what lets a dialler list be screened fast.
+    """
+    data = phone_tz.TIMEZONE_DATA
+    for size in range(min(len(digits), phone_tz.TIMEZONE_LONGEST_PREFIX), 0, -1):
+        prefix = digits[:size]
+        found = _PREFIX_ZONES.get(prefix)
+        if found is not None:
+            return found
+        names = data.get(prefix)
+        if names is not None:
+            found = tuple(n for n in names if n != _UNKNOWN)
+            _PREFIX_ZONES[prefix] = found
+            return found
+    return ()
+
+
 def phone_zones(value: str | None, country: str | None = None) -> tuple[str, ...]:
     """Zones of a phone number (E.164, or national with the customer's country)."""
     if not value or "@" in value:
         return ()
+    if value[0] == "+" and value[1:].isdigit() and 8 <= len(value) <= 16:
+        return _e164_zones(value[1:])
+    return _parsed_zones(value, country)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_zones(value: str, country: str | None) -> tuple[str, ...]:
     try:
         number = phonenumbers.parse(value, (country or "").upper() or None)
     except phonenumbers.NumberParseException:
@@ -78,17 +108,27 @@ def phone_zones(value: str | None, country: str | None = None) -> tuple[str, ...
     return tuple(n for n in names if n != _UNKNOWN)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
+def _zone_infos(names: tuple[str, ...]) -> tuple[ZoneInfo, ...]:
+    return tuple(zone(n) for n in names)
+
+
 def candidate_zones(timezone: str | None, contact_value: str | None,
                     address_timezone: str | None, country: str | None) -> tuple[ZoneInfo, ...]:
-    """The zones the attempt must be allowed in, first one the borrower's most likely."""
+    """The zones the attempt must be allowed in, first one the borrower's most likely.
+
+    The phone's zones, narrowed to the customer's country when the number's range spans
+    several countries (toll-free +1 800 numbers), plus the address's zone.
+    """
     if timezone:
-        return (zone(timezone),)
-    names: list[str] = list(phone_zones(contact_value, country))
+        return _zone_infos((timezone,))
+    names = phone_zones(contact_value, country)
+    if len(names) > 1 and country:
+        own = set(country_zones(country))
+        narrowed = tuple(n for n in names if n in own)
+        names = narrowed or names
     if address_timezone and address_timezone not in names:
-        names.insert(0, address_timezone) if not names else names.append(address_timezone)
+        names = (*names, address_timezone) if names else (address_timezone,)
     if not names:
-        names = list(country_zones(country))
-    if not names:
-        names = ["UTC"]
-    return tuple(zone(n) for n in names)
+        names = country_zones(country) or ("UTC",)
+    return _zone_infos(names)

@@ -1,0 +1,74 @@
+"""Properties of the engine: more history never unblocks; a stricter policy never allows
+what the pack blocks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from arrears.domain.compliance import decide, rules_for
+from arrears.domain.compliance.model import Attempt, Customer
+from arrears.domain.compliance.policy import build_policy
+
+BASE = datetime(2026, 11, 28, 0, 0, tzinfo=timezone(timedelta(hours=8)))
+PHONES = ("+8613812345678", "+12125551234", "+442071234567")
+
+events = st.tuples(
+    st.integers(min_value=-9 * 24 * 60, max_value=24 * 60),
+    st.sampled_from(["call", "call", "sms", "visit"]),
+    st.sampled_from(["self", "self", "guarantor", "spouse"]),
+    st.sampled_from(["K1", "K2"]),
+    st.sampled_from(["conversation", "no_answer", "voicemail", "busy", "not_connected"]),
+    st.booleans(),
+).map(lambda e: (BASE + timedelta(minutes=e[0]), e[1], e[2], e[3], None, "L1", e[4],
+                 e[5] and e[4] == "conversation", False))
+
+attempts = st.builds(
+    lambda minute, channel, party, phone, debt: Attempt(
+        at=BASE + timedelta(minutes=minute), channel=channel, party=party, contact_id="K1",
+        contact_value=phone, debt_id="L1", mentions_debt=debt),
+    st.integers(min_value=0, max_value=24 * 60 - 1), st.sampled_from(["call", "sms", "visit"]),
+    st.sampled_from(["self", "guarantor", "spouse"]), st.sampled_from(PHONES), st.booleans())
+
+customers = st.builds(
+    lambda flags: Customer(country="CN", flags=frozenset(flags)),
+    st.sets(st.sampled_from(["unreachable", "dispute", "opt_out_sms", "hardship_hold"]),
+            max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["cn", "us", "gb"]), attempts, customers,
+       st.lists(events, max_size=15), st.lists(events, min_size=1, max_size=10))
+def test_adding_history_never_turns_a_block_into_an_allow(pack, attempt, customer, history,
+                                                          more) -> None:  # type: ignore[no-untyped-def]
+    rules = rules_for(pack, None)
+    before = decide(rules, attempt, customer, history)
+    after = decide(rules, attempt, customer, history + more)
+    if not before.allowed:
+        assert not after.allowed
+    if before.allowed is False and before.next_allowed_at and after.next_allowed_at:
+        assert after.next_allowed_at >= before.next_allowed_at
+
+
+stricter = st.fixed_dictionaries({}, optional={
+    "quiet_start": st.sampled_from(["19:00", "20:00", "20:30", "21:00"]),
+    "quiet_end": st.sampled_from(["08:00", "08:30", "09:00", "10:00"]),
+    "daily_call_attempts": st.integers(min_value=0, max_value=3),
+    "daily_conversations": st.integers(min_value=0, max_value=1),
+    "no_contact_on_holidays": st.booleans(),
+    "no_contact_on_weekdays": st.just({"sun": ["call", "visit"]}),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["cn", "gb"]), attempts, customers, st.lists(events, max_size=15),
+       stricter)
+def test_a_stricter_policy_never_allows_what_the_pack_blocks(pack, attempt, customer, history,
+                                                             options) -> None:  # type: ignore[no-untyped-def]
+    pack_decision = decide(rules_for(pack, None), attempt, customer, history)
+    policy = build_policy(pack=pack, options=options)
+    lender = decide(policy.rules_for(on=date(2026, 11, 28)), attempt, customer, history)
+    if not pack_decision.allowed:
+        assert not lender.allowed
