@@ -70,6 +70,9 @@ def test_a_threatening_note_is_stopped_with_its_category(server) -> None:
         context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
         page = context.new_page()
         page.goto(f"{base}/cases/{case_id}")
+        # the account view shows the customer's latest signals and the proposed action
+        expect(page.locator("#conversation-signals [data-signal=hardship]")).to_be_visible()
+        expect(page.locator("[data-action=offer_plan]")).to_be_visible()
         page.fill("textarea[name=note]", "Told him if he doesn't pay we'll break his legs. "
                   "再不还钱就打断你的腿")
         page.click("#save-contact")
