@@ -55,7 +55,8 @@ def test_admin_validates_and_saves_a_version(web) -> None:  # type: ignore[no-un
     csrf = as_user(client, people, "boss")
     page = client.get("/strategy")
     assert page.status_code == 200 and "champion" in page.text and "sms_first" in page.text
-    bad = default_strategy_text().replace("tone: firm, after_days: 10", "tone: shouty, after_days: 10")
+    bad = default_strategy_text().replace("tone: firm, after_days: 10",
+                                          "tone: shouty, after_days: 10")
     res = client.post("/strategy", data={"csrf_token": csrf, "yaml_text": bad,
                                          "action": "save"})
     assert res.status_code == 422 and "paths.early[2].tone" in res.text

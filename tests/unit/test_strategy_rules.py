@@ -92,4 +92,5 @@ class TestAgencies:
     def test_fewest_placed_takes_next(self) -> None:
         ags = [AgencyInfo("A", True, date(2026, 1, 1)), AgencyInfo("B", True, date(2026, 1, 1)),
                AgencyInfo("C", False, date(2026, 1, 1))]
-        assert pick_agency(ags, placed={"A": 3, "B": 1, "C": 0}, as_of=date(2026, 3, 10)).agency_id == "B"
+        chosen = pick_agency(ags, placed={"A": 3, "B": 1, "C": 0}, as_of=date(2026, 3, 10))
+        assert chosen is not None and chosen.agency_id == "B"

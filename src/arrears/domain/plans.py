@@ -168,7 +168,8 @@ def check_terms(policy: PlanPolicy, terms: PlanTerms, *, bucket: str, role: str,
 
 def _check_timing(policy: PlanPolicy, terms: PlanTerms, approval: list[str], *,
                   as_of: date) -> list[str]:
-    """Months and deferral days: beyond the policy is refused, beyond a collector's needs a checker."""
+    """Months and deferral days: beyond the policy is refused; beyond a collector's limit
+    it needs a checker."""
     breaches: list[str] = []
     if terms.kind == "installment":
         if not 1 <= terms.months <= policy.max_months:

@@ -93,7 +93,7 @@ def language_for(preferred: str | None) -> str:
     return "zh-CN" if (preferred or "").lower().startswith("zh") else "en"
 
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
 
 
 def render_template(script: str, *, channel: str, language: str,

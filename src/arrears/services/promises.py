@@ -199,7 +199,8 @@ def check_promises(session: Session, *, app: Any, as_of: date) -> PromiseCheck:
         if out.status in ("broken", "partly_kept"):
             follow_ups.append(TaskSpec(
                 case_id=p.case_id, kind=f"promise_{out.status}", due_on=as_of,
-                assigned_to=assignees.get(p.case_id), source_key=f"promise:{p.promise_id}:{out.status}",
+                assigned_to=assignees.get(p.case_id),
+                source_key=f"promise:{p.promise_id}:{out.status}",
                 detail={"promise_id": p.promise_id, "amount": str(p.amount),
                         "paid": str(out.paid), "due_on": str(p.due_on)}))
     _close_due_tasks(session, [p.promise_id for p in open_promises if p.status != "open"])

@@ -46,7 +46,7 @@ from arrears.domain.strategy import (
 )
 from arrears.errors import NotFound
 from arrears.services.audit import append_audit
-from arrears.strategies.schema import StrategySpec, StrategyInvalid, parse_strategy
+from arrears.strategies.schema import StrategyInvalid, StrategySpec, parse_strategy
 
 ZERO = Decimal("0.00")
 
@@ -87,7 +87,8 @@ def upload_strategy(session: Session, *, yaml_text: str, actor: str, at: datetim
     last = session.scalar(select(func.max(StrategyVersion.version))
                           .where(StrategyVersion.name == spec.name)) or 0
     row = StrategyVersion(name=spec.name, version=last + 1, effective_from=spec.effective_from,
-                          yaml_text=yaml_text, checksum=hashlib.sha256(yaml_text.encode()).hexdigest(),
+                          yaml_text=yaml_text,
+                          checksum=hashlib.sha256(yaml_text.encode()).hexdigest(),
                           uploaded_by=actor, uploaded_at=at, note=note)
     session.add(row)
     session.flush()
