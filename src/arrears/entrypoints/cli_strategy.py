@@ -269,3 +269,37 @@ def allocation_profile(user_id: int,
                                        if b.strip()])
     console.print(f"[green]saved[/] collector {user_id}: buckets {buckets or 'all'}, "
                   f"capacity {capacity}")
+
+
+@bench_app.command("strategy")
+def bench_strategy(loans: Annotated[int, typer.Option(min=100)] = 20000,
+                   seed: Annotated[int, typer.Option(min=0)] = 7,
+                   as_of: Annotated[str, typer.Option("--as-of")] = "2026-06-30",
+                   as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Time promises, plans, strategy, allocation and tasks steps on a generated book."""
+    import shutil
+
+    from arrears.bootstrap import build_app
+    from arrears.services.strategy import run_strategy_bench
+
+    home = get_app().settings.resolved_home() / "bench" / "strategy"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    application = build_app(home=home)
+    application.migrate()
+    with console.status(f"generating, loading and running {loans} loans..."):
+        result = run_strategy_bench(app=application, loans=loans, seed=seed,
+                                    as_of=_as_of(application, as_of), workdir=home)
+    application.close()
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    table = Table("day", "promises", "plans", "strategy", "allocation", "tasks", "whole day",
+                  title=f"{result['open_cases']} open cases from {loans} loans; "
+                        f"{result['promises']} promises, {result['plans']} plans")
+    for day, row in result["days"].items():
+        s = row["seconds"]
+        table.add_row(day, *[f"{s.get(k, 0):.2f}s" for k in
+                             ("promises", "plans", "strategy", "allocation", "tasks")],
+                      f"{row['run_day_seconds']:.2f}s")
+    console.print(table)

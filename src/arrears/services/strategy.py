@@ -456,3 +456,51 @@ def _arm_result(experiment: str, arm: str, rows: list[Any], paid: dict[str, Deci
     return ArmResult(experiment, arm, len(rows), wilson(cured, len(rows)),
                      wilson(rolled, len(still_open)), wilson(kept, resolved), recovered,
                      sum(counts), bootstrap_ratio(amounts, counts))
+
+
+def run_strategy_bench(*, app: Any, loans: int, seed: int, as_of: date, workdir: Any,
+                       promise_share: float = 0.2, plan_share: float = 0.05) -> dict[str, Any]:
+    """Time the strategy part of the daily run on a generated book.
+
+    Day 1 opens the cases; promises (due in two days) and plans (active, first installment
+    in three days) are then made on a share of them; days 2 and 5 are timed step by step.
+    """
+    import time as _time
+    from pathlib import Path
+
+    from arrears.adapters.db.base import unit_of_work
+    from arrears.adapters.portfolio.generator import generate_portfolio
+    from arrears.batch.run_day import run_day
+    from arrears.services.loading import load_portfolio
+    from arrears.services.plans import propose_plan
+    from arrears.services.promises import make_promise
+
+    book = Path(workdir) / "book"
+    generate_portfolio(loans=loans, seed=seed, out_dir=book, as_of=as_of, progress=False)
+    load_portfolio(app=app, source=book, progress=False)
+    run_day(app=app, as_of=as_of, progress=False)
+    at = datetime.combine(as_of, datetime.min.time()).astimezone()
+    with unit_of_work(app.session_factory) as session:
+        ids = list(session.scalars(select(CollectionCase.case_id)
+                                   .where(CollectionCase.status == "open")
+                                   .order_by(CollectionCase.case_id)))
+        n_promise, n_plan = int(len(ids) * promise_share), int(len(ids) * plan_share)
+        for cid in ids[:n_promise]:
+            make_promise(session, app=app, case_id=cid, amount=Decimal("100.00"),
+                         due_on=as_of + timedelta(days=2), user_id=None, actor="bench", at=at,
+                         as_of=as_of)
+        for cid in ids[n_promise:n_promise + n_plan]:
+            propose_plan(session, app=app, case_id=cid, kind="deferral", months=1,
+                         discount=ZERO, down_payment=ZERO, first_due_on=as_of + timedelta(days=3),
+                         maker_id=None, maker_role="collector", actor="bench", at=at, as_of=as_of)
+    out: dict[str, Any] = {"loans": loans, "open_cases": len(ids), "promises": n_promise,
+                           "plans": n_plan, "days": {}}
+    for offset in (1, 4):
+        day = as_of + timedelta(days=offset)
+        began = _time.perf_counter()
+        result = run_day(app=app, as_of=day, progress=False)
+        mine = {k: round(v, 3) for k, v in result.seconds.items()
+                if k in ("promises", "plans", "strategy", "allocation", "tasks")}
+        out["days"][day.isoformat()] = {"seconds": mine,
+                                        "run_day_seconds": round(_time.perf_counter() - began, 3)}
+    return out
