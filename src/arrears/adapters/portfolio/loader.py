@@ -267,7 +267,7 @@ class PortfolioLoader:
         if "contacts" not in self.sources:
             return
         self.step("contacts: encrypting and writing")
-        cols = PERSONAL["contacts"] + ("content_hash",)
+        cols = PERSONAL["contacts"] + ("content_hash", "phone_timezone")
         sql = f"SELECT {', '.join('c.' + x for x in cols)} FROM {self._new_rows('contacts')}"
         for rows in self._chunks("contacts", sql):
             self.engine.append_arrow("contacts", self._contact_batch(rows))
@@ -290,7 +290,7 @@ class PortfolioLoader:
         enc, index = self.keyring.encrypt, self.keyring.blind_index
         out: dict[str, list[Any]] = {c: [] for c in columns("contacts")}
         for row in rows:
-            phone = row["channel"] in ("phone", "sms")
+            phone = row["channel"] in ("phone", "sms")  # the zone came with the check
             values = {
                 "contact_id": row["contact_id"], "customer_id": row["customer_id"],
                 "channel": row["channel"], "value_enc": enc(row["value"]),
@@ -298,7 +298,7 @@ class PortfolioLoader:
                 "value_masked": mask_contact(row["channel"], row["value"]),
                 "relation": row["relation"], "is_primary": row["is_primary"],
                 "consent": row["consent"],
-                "timezone": udfs.phone_zone(row["value"]) if phone else None,
+                "timezone": row["phone_timezone"] if phone else None,
                 "content_hash": row["content_hash"], "load_id": self.load_id,
             }
             for col, value in values.items():

@@ -192,6 +192,8 @@ def contacts_rules() -> TableRules:
             "channel": channel, "value": value, "relation": relation,
             "is_primary": bool_typed("is_primary", "FALSE"),
             "consent": bool_typed("consent", f"({relation} = 'self')"),
+            "phone_timezone": f"CASE WHEN {channel} IN ('phone', 'sms') AND {value} IS NOT NULL "
+                              f"THEN phone_zone({value}) END",
         },
         checks=(
             required("contact_id"), required("customer_id"), required("channel"),

@@ -21,44 +21,52 @@ def cn_ric_valid(number: str) -> bool:
     return bool(ric.is_valid(number))
 
 
-@lru_cache(maxsize=4096)
-def phone_valid(value: str) -> bool:
-    """An E.164 number that phonenumbers accepts as a possible number."""
+@lru_cache(maxsize=16_384)
+def phone_facts(value: str) -> tuple[bool, str | None]:
+    """Whether a value is a valid E.164 number, and its time zone, from one parse.
+
+    Cached: DuckDB asks for validity and zone of the same batch of rows one after the other.
+    """
     if not value.startswith("+"):
-        return False
+        return False, None
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_possible_number(number) and phonenumbers.is_valid_number(number)
+        return False, None
+    if not phonenumbers.is_valid_number(number):
+        return False, None
+    zones = phone_timezone.time_zones_for_number(number)
+    zone = zones[0] if zones else None
+    return True, (None if zone in (None, "Etc/Unknown") else zone)
+
+
+def phone_valid(value: str) -> bool:
+    """An E.164 number that phonenumbers accepts as valid."""
+    return phone_facts(value)[0]
 
 
 def phone_zone(value: str | None) -> str | None:
     """The time zone of a phone number (the first when the number spans several)."""
-    if not value:
-        return None
-    try:
-        zones = phone_timezone.time_zones_for_number(phonenumbers.parse(value, None))
-    except phonenumbers.NumberParseException:
-        return None
-    zone = zones[0] if zones else None
-    return None if zone in (None, "Etc/Unknown") else zone
+    return phone_facts(value)[1] if value else None
 
 
-def _vectorised(func):  # type: ignore[no-untyped-def]
+def _vectorised(func, kind: pa.DataType):  # type: ignore[no-untyped-def]
     def run(values: pa.Array) -> pa.Array:
         return pa.array([None if v is None else func(v) for v in values.to_pylist()],
-                        type=pa.bool_())
+                        type=kind)
     return run
 
 
 def register(con: duckdb.DuckDBPyConnection) -> None:
-    """Make ``cn_ric_valid(VARCHAR)`` and ``phone_valid(VARCHAR)`` available in SQL."""
+    """Make ``cn_ric_valid``, ``phone_valid`` and ``phone_zone`` (VARCHAR) available in SQL."""
     try:
         con.execute("SELECT cn_ric_valid('x')")
         return
     except duckdb.Error:
         pass
-    for name, func in (("cn_ric_valid", cn_ric_valid), ("phone_valid", phone_valid)):
-        con.create_function(name, _vectorised(func), ["VARCHAR"], "BOOLEAN", type="arrow",
-                            side_effects=False)
+    for name, func, kind, sql_type in (
+            ("cn_ric_valid", cn_ric_valid, pa.bool_(), "BOOLEAN"),
+            ("phone_valid", phone_valid, pa.bool_(), "BOOLEAN"),
+            ("phone_zone", phone_zone, pa.string(), "VARCHAR")):
+        con.create_function(name, _vectorised(func, kind), ["VARCHAR"], sql_type,
+                            type="arrow", side_effects=False, null_handling="special")
