@@ -16,4 +16,5 @@ STEPS: list[tuple[str, str]] = [
     ("allocation", "arrears.batch.allocation:run"),
     ("tasks", "arrears.batch.tasks:run"),
     ("collection_list", "arrears.batch.collection_list:run"),
+    ("screening", "arrears.batch.screening:run"),
 ]

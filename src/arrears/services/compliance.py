@@ -118,7 +118,8 @@ def lender_policy(app: Any) -> LenderPolicy:
 
 
 def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """An aware UTC datetime (stores keep UTC; SQLite keeps no offset)."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _rules(session: Session, *, app: Any, day: date, product: str | None,
@@ -280,7 +281,7 @@ def decide_contact(session: Session, *, app: Any, customer_id: str, case_id: int
         hits=[{"rule": h.rule, "key": h.key, "params": h.params} for h in decision.hits],
         explanation=explain(decision, "en"), local_time=decision.local_time.isoformat(),
         local_date=decision.local_time.date().isoformat(), zone=decision.zone,
-        next_allowed_at=decision.next_allowed_at,
+        next_allowed_at=_utc(decision.next_allowed_at) if decision.next_allowed_at else None,
         detail={"mentions_debt": mentions_debt, "collectors": collectors,
                 "template": tpl._asdict() if tpl else None},
         overridden=False)
@@ -476,3 +477,157 @@ __all__ = [
     "lender_policy", "lift_flag", "override_decision", "record_consent", "revoke_consent",
     "set_flag",
 ]
+
+
+# ---------------------------------------------------------------- daily list screening
+
+@dataclass(frozen=True)
+class Screening:
+    """One list entry's answer: may it be called on the day, from when, and if not, why."""
+
+    case_id: int
+    may_call: bool
+    call_from: datetime | None
+    reason: str | None
+
+
+def _bulk_flags(session: Session, customer_ids: list[str]) -> dict[str, list[CustomerFlag]]:
+    out: dict[str, list[CustomerFlag]] = {}
+    for chunk in _chunks(customer_ids):
+        for f in session.scalars(select(CustomerFlag).where(
+                CustomerFlag.customer_id.in_(chunk), CustomerFlag.lifted_at.is_(None))):
+            out.setdefault(f.customer_id, []).append(f)
+    return out
+
+
+def _bulk_consents(session: Session, ids: list[str]) -> dict[str, list[ComplianceConsent]]:
+    out: dict[str, list[ComplianceConsent]] = {}
+    for chunk in _chunks(ids):
+        for c in session.scalars(select(ComplianceConsent).where(
+                ComplianceConsent.customer_id.in_(chunk), ComplianceConsent.revoked_at.is_(None))):
+            out.setdefault(c.customer_id, []).append(c)
+    return out
+
+
+def _bulk_history(session: Session, ids: list[str], *, start: datetime,
+                  end: datetime) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(select(
+            ContactAttempt.customer_id, ContactAttempt.at, ContactAttempt.channel,
+            ContactAttempt.party, ContactAttempt.contact_id, ContactAttempt.result,
+            ContactAttempt.initiated_by).where(
+            ContactAttempt.customer_id.in_(chunk), ContactAttempt.at >= start,
+            ContactAttempt.at < end))
+        for r in rows:
+            out.setdefault(r.customer_id, []).append(history_event(
+                at=r.at, channel=r.channel, party=r.party, contact_id=r.contact_id,
+                result=r.result, initiated_by=r.initiated_by))
+    return out
+
+
+def _bulk_phones(session: Session, ids: list[str]) -> dict[str, ContactPoint]:
+    """Each customer's own phone to call first (primary before the others)."""
+    out: dict[str, ContactPoint] = {}
+    for chunk in _chunks(ids):
+        points = session.scalars(select(ContactPoint).where(
+            ContactPoint.customer_id.in_(chunk), ContactPoint.relation == "self",
+            ContactPoint.channel == "phone").order_by(ContactPoint.is_primary.desc(),
+                                                      ContactPoint.contact_id))
+        for p in points:
+            out.setdefault(p.customer_id, p)
+    return out
+
+
+def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _customer_for_engine(customer: Customer, flags: list[CustomerFlag],
+                         consents: list[ComplianceConsent], contact_id: str | None,
+                         day: date) -> EngineCustomer:
+    names: set[str] = set()
+    refused: set[str] = set()
+    breathing: date | None = None
+    for f in flags:
+        if f.until is not None and f.until < day and f.flag != "breathing_space":
+            continue
+        if f.flag == "refused_contact":
+            refused.add(f.contact_id or "")
+        elif f.flag == "breathing_space" and f.until is not None:
+            breathing = max(breathing or f.until, f.until)
+        elif f.contact_id and f.contact_id != contact_id:
+            continue
+        elif f.flag in FLAGS:
+            names.add(f.flag)
+    return EngineCustomer(
+        country=customer.country, timezone=customer.timezone,
+        address_timezone=customer.address_timezone, flags=frozenset(names),
+        refused_contacts=frozenset(refused), breathing_space_until=breathing,
+        consents=tuple(Consent(kind=c.kind,
+                               start=parse_hhmm(c.window_from, "from") if c.window_from else None,
+                               end=parse_hhmm(c.window_until, "until") if c.window_until else None,
+                               given_at=_utc(c.given_at), channel=c.channel)
+                       for c in consents))
+
+
+def screen_case(*, rules: PackRules, as_of: date, case_id: int, customer: EngineCustomer,
+                point_id: str | None, phone: str | None, agency_id: str | None,
+                history: list[tuple[Any, ...]]) -> Screening:
+    """May the borrower be called on ``as_of`` (their local day), and from when."""
+    from arrears.domain.compliance.zones import candidate_zones
+
+    zones = candidate_zones(customer.timezone, phone, customer.address_timezone,
+                            customer.country or rules.country)
+    # the moment every candidate zone has reached as_of
+    start = max(datetime(as_of.year, as_of.month, as_of.day, tzinfo=z) for z in zones)
+    attempt = Attempt(at=start, channel="call", party="self", contact_id=point_id,
+                      contact_value=phone, agency_id=agency_id)
+    decision = decide(rules, attempt, customer, history)
+    when = start if decision.allowed else decision.next_allowed_at
+    if when is not None and when.astimezone(zones[0]).date() == as_of:
+        return Screening(case_id, True, when, None)
+    return Screening(case_id, False, when, explain(decision, "en"))
+
+
+def screen_list(session: Session, *, app: Any, as_of: date) -> list[Screening]:
+    """Screen every entry of ``as_of``'s collection list (no commit; the step writes)."""
+    from arrears.adapters.db.tables import CollectionCase, CollectionListEntry
+
+    rows = session.execute(select(CollectionListEntry.case_id, CollectionCase.customer_id,
+                                  CollectionCase.agency_id)
+                           .join(CollectionCase,
+                                 CollectionCase.case_id == CollectionListEntry.case_id)
+                           .where(CollectionListEntry.as_of == as_of)).all()
+    ids = sorted({r.customer_id for r in rows})
+    customers = {c.customer_id: c for chunk in _chunks(ids)
+                 for c in session.scalars(select(Customer).where(Customer.customer_id.in_(chunk)))}
+    day_start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    flags, consents = _bulk_flags(session, ids), _bulk_consents(session, ids)
+    phones = _bulk_phones(session, ids)
+    history = _bulk_history(session, ids, start=day_start - timedelta(days=HISTORY_DAYS),
+                            end=day_start + timedelta(days=2))
+    policy = lender_policy(app)
+    rules_by: dict[tuple[bool, str | None], PackRules] = {}
+    out = []
+    for r in rows:
+        customer = customers.get(r.customer_id)
+        if customer is None:
+            out.append(Screening(r.case_id, False, None, "customer record missing"))
+            continue
+        point = phones.get(r.customer_id)
+        product = _product(session, r.case_id) if policy.products else None
+        key = (r.agency_id is not None, product)
+        if key not in rules_by:
+            rules_by[key] = _rules(session, app=app, day=as_of, agency_id=r.agency_id,
+                                   product=product)
+        rules = rules_by[key]
+        engine_customer = _customer_for_engine(customer, flags.get(r.customer_id, []),
+                                               consents.get(r.customer_id, []),
+                                               point.contact_id if point else None, as_of)
+        out.append(screen_case(rules=rules, as_of=as_of, case_id=r.case_id,
+                               customer=engine_customer,
+                               point_id=point.contact_id if point else None,
+                               phone=_contact_value(app, point), agency_id=r.agency_id,
+                               history=history.get(r.customer_id, [])))
+    return out
