@@ -163,4 +163,8 @@ def create_app(app: Any) -> FastAPI:
     from arrears.entrypoints.desk import strategy as desk_strategy
     web.include_router(api_strategy.router)
     web.include_router(desk_strategy.router)
+    from arrears.entrypoints.desk import compliance as desk_compliance
+    web.include_router(desk_compliance.router)
+    from arrears.entrypoints.api import compliance as api_compliance
+    web.include_router(api_compliance.router)
     return web

@@ -631,3 +631,85 @@ def screen_list(session: Session, *, app: Any, as_of: date) -> list[Screening]:
                                phone=_contact_value(app, point), agency_id=r.agency_id,
                                history=history.get(r.customer_id, [])))
     return out
+
+
+# ---------------------------------------------------------------- daily evidence
+
+@dataclass(frozen=True)
+class ComplianceReport:
+    """One day's evidence: decisions, blocks by rule, overrides, contacts per borrower."""
+
+    day: date
+    timezone: str
+    decisions: int
+    allowed: int
+    blocked: int
+    overridden: int
+    blocks_by_rule: list[tuple[str, int]]
+    overrides: list[dict[str, Any]]
+    contacts: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+def _reporting_zone(app: Any) -> str:
+    return str(app.business.raw("business").get("reporting_timezone", "Asia/Shanghai"))
+
+
+def daily_report(session: Session, *, app: Any, day: date) -> ComplianceReport:
+    """The compliance report of ``day`` (decisions by the borrower's local date; contact
+    attempts by the reporting time zone's day)."""
+    from zoneinfo import ZoneInfo
+
+    decisions = session.scalars(select(ComplianceDecision)
+                                .where(ComplianceDecision.local_date == day.isoformat())
+                                .order_by(ComplianceDecision.decision_id)).all()
+    by_rule: dict[str, int] = {}
+    for d in decisions:
+        if not d.allowed:
+            for rule in d.rules:
+                by_rule[rule] = by_rule.get(rule, 0) + 1
+    overrides = [{"decision_id": d.decision_id, "local_time": d.local_time,
+                  "customer_id": d.customer_id, "case_id": d.case_id, "channel": d.channel,
+                  "rules": " ".join(d.rules), "officer": d.override_by,
+                  "override_at": _utc(d.override_at).isoformat() if d.override_at else "",
+                  "reason": d.override_reason} for d in decisions if d.overridden]
+    zone_name = _reporting_zone(app)
+    tz = ZoneInfo(zone_name)
+    start = datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+    contacts = _contacts_per_borrower(session, decisions, start=start,
+                                      end=start + timedelta(days=1))
+    rows = [{"decision_id": d.decision_id, "local_time": d.local_time, "zone": d.zone,
+             "customer_id": d.customer_id, "case_id": d.case_id, "channel": d.channel,
+             "party": d.party, "pack": d.pack, "version": d.version,
+             "decision": "allow" if d.allowed else "block", "rules": " ".join(d.rules),
+             "explanation": d.explanation, "overridden": d.overridden} for d in decisions]
+    blocked = sum(1 for d in decisions if not d.allowed)
+    return ComplianceReport(
+        day=day, timezone=zone_name, decisions=len(decisions), allowed=len(decisions) - blocked,
+        blocked=blocked, overridden=len(overrides),
+        blocks_by_rule=sorted(by_rule.items(), key=lambda kv: (-kv[1], kv[0])),
+        overrides=overrides, contacts=contacts, rows=rows)
+
+
+def _contacts_per_borrower(session: Session, decisions: Any, *, start: datetime,
+                           end: datetime) -> list[dict[str, Any]]:
+    per: dict[str, dict[str, Any]] = {}
+
+    def entry(cid: str) -> dict[str, Any]:
+        return per.setdefault(cid, {"customer_id": cid, "attempts": 0, "calls": 0,
+                                    "conversations": 0, "messages": 0, "visits": 0,
+                                    "blocked": 0, "overridden": 0})
+    for r in session.execute(select(ContactAttempt.customer_id, ContactAttempt.channel,
+                                    ContactAttempt.result)
+                             .where(ContactAttempt.at >= start, ContactAttempt.at < end)):
+        e = entry(r.customer_id)
+        e["attempts"] += 1
+        kind = {"call": "calls", "visit": "visits"}.get(r.channel, "messages")
+        e[kind] += 1
+        if _RESULT_MAP.get(r.result, "conversation") == "conversation" and r.channel == "call":
+            e["conversations"] += 1
+    for d in decisions:
+        e = entry(d.customer_id)
+        e["blocked"] += 0 if d.allowed else 1
+        e["overridden"] += 1 if d.overridden else 0
+    return sorted(per.values(), key=lambda e: (-e["attempts"], e["customer_id"]))
