@@ -234,6 +234,28 @@ def write_positions(conn: Connection, *, loans: list[dict[str, Any]], as_of: dat
     conn.execute(delete(LoanPosition.__table__))
     rows = [{**loan, "case_id": open_cases[loan["customer_id"]], "as_of": as_of}
             for loan in loans if loan["customer_id"] in open_cases]
-    if rows:
-        conn.execute(insert(LoanPosition.__table__), rows)
+    bulk_insert(conn, LoanPosition.__table__, rows)
     return len(rows)
+
+
+def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT many rows straight through the driver's executemany.
+
+    SQLAlchemy's per-row parameter processing costs more than the insert itself at a
+    million rows; the values here are already plain (str, int, date, Decimal), and
+    SQLite, which takes no Decimal, gets the decimal text (NUMERIC affinity stores it
+    as the same number SQLAlchemy would have stored).
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
+           f"VALUES ({', '.join(mark for _ in names)})")
+    if sqlite:
+        params = [tuple(str(v) if isinstance(v, Decimal) else v for v in r.values())
+                  for r in rows]
+    else:
+        params = [tuple(r.values()) for r in rows]
+    conn.exec_driver_sql(sql, params)
