@@ -1,4 +1,4 @@
-"""`arrears load`: every bad row quarantined with its file, row and rule; nothing lost; re-runnable."""
+"""`arrears load`: bad rows quarantined with file, row and rule; nothing lost; re-runnable."""
 
 from __future__ import annotations
 
@@ -181,7 +181,8 @@ def test_parquet_files_load_like_csv(duck_app, tmp_path: Path) -> None:  # type:
 
 def test_invalid_cn_resident_id_and_phone(duck_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     book = good_book(tmp_path / "book")
-    write_table(book, "customers", [customer("C1"), customer("C2", national_id="110105194912310021")])
+    write_table(book, "customers",
+                [customer("C1"), customer("C2", national_id="110105194912310021")])
     write_table(book, "contacts", [
         {"contact_id": "K1", "customer_id": "C1", "channel": "phone", "value": "13812345678",
          "relation": "self"}])

@@ -21,7 +21,6 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -152,7 +151,8 @@ class PortfolioLoader:
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE chk_{table} AS SELECT 0::BIGINT AS rn0, "
                          f"0::BIGINT AS rn, {cols}, NULL::VARCHAR AS reason WHERE false")
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE dec_{table} AS SELECT 0::BIGINT AS rn, "
-                         "0::BIGINT AS rn0, ''::VARCHAR AS reason, ''::VARCHAR AS status WHERE false")
+                         "0::BIGINT AS rn0, ''::VARCHAR AS reason, ''::VARCHAR AS status "
+                         "WHERE false")
 
     # -- stage 2: rules between rows ---------------------------------------------------------
     def _decide(self, table: str) -> None:
@@ -429,7 +429,7 @@ class PortfolioLoader:
             SELECT d.rn, d.reason, coalesce(r.row_json, json_object('line', j.line))
             FROM dec_{table} d
             LEFT JOIN raw_{table} r ON r.rn0 = d.rn0
-            LEFT JOIN {self.rejected.get(table, f'(SELECT NULL::BIGINT AS rn, NULL AS line) ')}
+            LEFT JOIN {self.rejected.get(table, '(SELECT NULL::BIGINT AS rn, NULL AS line) ')}
                  j ON d.rn0 IS NULL AND j.rn = d.rn
             WHERE d.status = 'quarantined' ORDER BY d.rn""")
         while rows := reader.fetchmany(10_000):

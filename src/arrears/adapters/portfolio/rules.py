@@ -10,9 +10,9 @@ checked afterwards, set-based too, in ``loader``.
 from __future__ import annotations
 
 import zoneinfo
-from importlib import resources
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 
 from babel.numbers import list_currencies
 
@@ -153,7 +153,8 @@ def customers_rules() -> TableRules:
                   "address"),
         typed={
             "customer_id": norm("customer_id"), "full_name": norm("full_name"),
-            "national_id": f"upper(replace({nid}, ' ', ''))", "birth_date": date_typed("birth_date"),
+            "national_id": f"upper(replace({nid}, ' ', ''))",
+            "birth_date": date_typed("birth_date"),
             "country": country, "region": f"upper({norm('region')})",
             "timezone": norm("timezone"), "preferred_language": norm("preferred_language"),
             "address": norm("address"),
