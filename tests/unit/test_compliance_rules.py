@@ -173,6 +173,21 @@ class TestUs:
         assert out["local_time"].startswith("2026-11-27T05:30")
         assert out["next_allowed_at"] == "2026-11-27T08:00:00-08:00"
 
+    @pytest.mark.parametrize("clock, allowed", [("12:59", False), ("13:00", True)])
+    def test_nothing_known_but_the_country_means_every_zone_of_it(self, clock: str,
+                                                                   allowed: bool) -> None:
+        # 13:00 in New York is 08:00 in Honolulu, the westernmost US zone
+        sc = self.us(f"2026-11-27T{clock}:00-05:00", value=None)
+        out = decide("us", sc)
+        assert (out["decision"] == "allow") is allowed
+        if not allowed:
+            assert out["next_allowed_at"] == "2026-11-27T08:00:00-10:00"
+
+    def test_recorded_zone_wins_over_the_phone(self) -> None:
+        sc = self.us("2026-11-27T08:30:00-05:00", timezone="America/New_York",
+                     address_timezone="America/Los_Angeles")
+        assert decide("us", sc)["decision"] == "allow"
+
     def week(self, n: int, result: str = "no_answer", start: int = 20) -> list[dict[str, Any]]:
         return [event(f"2026-11-{start + i:02d}T10:00:00-05:00", result, value=NY_PHONE)
                 for i in range(n)]

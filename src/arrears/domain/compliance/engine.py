@@ -13,7 +13,7 @@ before counters. All candidate time zones must allow, so the strictest zone wins
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -73,7 +73,8 @@ def _in_window(secs: int, start: int, end: int) -> bool:
 
 @lru_cache(maxsize=8192)
 def _midnight(tz: ZoneInfo, day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
+    """Local midnight of ``day`` in ``tz``, as UTC (cheap to compare with any timestamp)."""
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
 
 
 def _day_bounds(local: datetime) -> tuple[datetime, datetime]:
@@ -87,7 +88,7 @@ def _at_secs(local: datetime, secs: int) -> datetime:
     if secs <= _secs(local):
         day = day + _ONE_DAY
     if secs >= DAY:
-        return _midnight(local.tzinfo, day + _ONE_DAY)  # type: ignore[arg-type]
+        return _midnight(local.tzinfo, day + _ONE_DAY).astimezone(local.tzinfo)  # type: ignore[arg-type]
     at = datetime.combine(day, time(secs // 3600, secs % 3600 // 60, secs % 60),
                           tzinfo=local.tzinfo)
     return at

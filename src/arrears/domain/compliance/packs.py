@@ -52,7 +52,7 @@ class PackRules:
     @property
     def history_days(self) -> int:
         """How many days of history before the attempt's day any rule can look at."""
-        return max(self.calls_per_7_days and 7 or 0, self.conversation_pause_days or 0, 1)
+        return max(self.calls_per_7_days and 7 or 0, self.conversation_pause_days or 0)
 
     @property
     def full_version(self) -> str:

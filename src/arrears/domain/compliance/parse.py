@@ -103,36 +103,40 @@ def parse_template(raw: Any, field: str = "attempt.template") -> Template | None
     )
 
 
+_ATTEMPT_TEXT = ("party", "contact_id", "contact_value", "debt_id", "initiated_by",
+                 "agency_id", "product")
+
+
 def parse_attempt(raw: Any) -> Attempt:
     """The ``attempt`` object of a scenario."""
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         raise ScenarioError("attempt", "is required and must be an object")
-    channel = raw.get("channel")
+    get = raw.get
+    channel = get("channel")
     if channel not in CHANNELS:
         raise ScenarioError("attempt.channel",
                             f"expected one of {', '.join(sorted(CHANNELS))}, got {channel!r}")
-    collectors = raw.get("collectors", 1)
+    collectors = get("collectors", 1)
     if collectors is None:
         collectors = 1
-    if isinstance(collectors, bool) or not isinstance(collectors, int) or collectors < 0:
+    if type(collectors) is not int or collectors < 0:
         raise ScenarioError("attempt.collectors", f"expected a whole number, got {collectors!r}")
-    place = raw.get("place") or raw.get("location")
+    text = [get(name) for name in _ATTEMPT_TEXT]
+    for k, value in enumerate(text):
+        if value is not None and type(value) is not str:
+            text[k] = _str(value, f"attempt.{_ATTEMPT_TEXT[k]}")
+    party, contact_id, contact_value, debt_id, initiated_by, agency_id, product = text
+    debt = get("mentions_debt")
+    workplace = get("workplace")
+    template = get("template")
+    place = get("place") or get("location")
     return Attempt(
-        at=parse_at(raw.get("at"), "attempt.at"),
-        channel=channel,
-        party=_str(raw.get("party"), "attempt.party") or "self",
-        contact_id=_str(raw.get("contact_id"), "attempt.contact_id"),
-        contact_value=_str(raw.get("contact_value"), "attempt.contact_value"),
-        debt_id=_str(raw.get("debt_id"), "attempt.debt_id"),
-        initiated_by=_str(raw.get("initiated_by"), "attempt.initiated_by") or "collector",
-        agency_id=_str(raw.get("agency_id"), "attempt.agency_id"),
-        template=parse_template(raw.get("template")),
-        mentions_debt=_bool(raw.get("mentions_debt"), "attempt.mentions_debt", True),
-        collectors=collectors,
-        workplace=_bool(raw.get("workplace"), "attempt.workplace", False)
-        or place in ("workplace", "work"),
-        product=_str(raw.get("product"), "attempt.product"),
-    )
+        parse_at(get("at"), "attempt.at"), channel, party or "self", contact_id,
+        contact_value, debt_id, initiated_by or "collector", agency_id,
+        None if template is None else parse_template(template),
+        True if debt is None else _bool(debt, "attempt.mentions_debt", True), collectors,
+        (False if workplace is None else _bool(workplace, "attempt.workplace", False))
+        or place in ("workplace", "work"), product)
 
 
 def _parse_consent(raw: Any, field: str) -> Consent:
