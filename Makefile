@@ -19,7 +19,7 @@ demo: install
 	$(BIN)/arrears demo
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check src tests
