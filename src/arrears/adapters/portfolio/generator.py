@@ -909,6 +909,10 @@ class _Writer:
             self._writer.close()
         if keep:
             os.replace(self.partial, self.path)
+            # A table left in the other format by an earlier run would make two sources.
+            for ext in FORMATS:
+                if ext != self.fmt:
+                    self.path.with_suffix(f".{ext}").unlink(missing_ok=True)
         else:
             self.partial.unlink(missing_ok=True)
 
