@@ -55,13 +55,13 @@ class TestReproducibility:
         pq = generate_portfolio(loans=300, seed=2, out_dir=tmp_path / "p", as_of=AS_OF,
                                 fmt="parquet", progress=False)
         assert csv.rows == pq.rows
+        frame = pd.read_parquet(tmp_path / "p" / "installments.parquet")
+        assert str(frame["principal_due"].iloc[0]) == \
+            pd.read_csv(tmp_path / "c" / "installments.csv", dtype=str)["principal_due"].iloc[0]
         generate_portfolio(loans=50, seed=2, out_dir=tmp_path / "c", as_of=AS_OF, fmt="parquet",
                            progress=False)
         assert sorted(p.name for p in (tmp_path / "c").iterdir()) == \
             sorted(f"{t}.parquet" for t in TABLES), "no stale CSV beside the new Parquet"
-        frame = pd.read_parquet(tmp_path / "p" / "installments.parquet")
-        assert str(frame["principal_due"].iloc[0]) == \
-            pd.read_csv(tmp_path / "c" / "installments.csv", dtype=str)["principal_due"].iloc[0]
 
 
 class TestFormat:
