@@ -26,12 +26,13 @@ def _money(value: Decimal | int) -> ir.Value:
 
 
 def counted_paid(payments: ir.Table, *, as_of: date) -> ir.Table:
-    """Per loan, the money counted as of ``as_of``: paid by then and not reversed by then."""
+    """Per loan, the money counted as of ``as_of``: paid by then and not reversed by then.
+
+    ``reversed_on`` (kept at load) is the date of the earliest reversal of a payment.
+    """
     day = ibis.literal(as_of)
-    reversed_ = (payments.filter((payments.kind == "reversal") & (payments.paid_on <= day))
-                 .select(reversed_id=payments.reverses_payment_id).distinct())
-    counted = payments.filter((payments.kind == "payment") & (payments.paid_on <= day))
-    counted = counted.anti_join(reversed_, counted.payment_id == reversed_.reversed_id)
+    counted = payments.filter((payments.kind == "payment") & (payments.paid_on <= day)
+                              & (payments.reversed_on.isnull() | (payments.reversed_on > day)))
     return counted.group_by("loan_key").aggregate(paid=counted.amount.sum().cast(MONEY))
 
 

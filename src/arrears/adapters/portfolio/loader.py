@@ -406,8 +406,14 @@ class PortfolioLoader:
         self.step("payments: writing")
         self.engine.append("payments", f"""
             SELECT c.payment_id, kl.loan_key, c.loan_id, c.paid_at_utc, c.paid_on, c.amount,
-                   c.kind, c.reverses_payment_id, c.channel, '{self.load_id}'
+                   c.kind, c.reverses_payment_id, c.channel, '{self.load_id}', NULL::DATE
             FROM {self._new_rows('payments')} JOIN keys_loans kl USING (loan_id)""")
+        self.engine.execute("""
+            UPDATE payments SET reversed_on = r.reversed_on
+            FROM (SELECT reverses_payment_id AS payment_id, min(paid_on) AS reversed_on
+                  FROM payments WHERE kind = 'reversal' GROUP BY reverses_payment_id) r
+            WHERE payments.payment_id = r.payment_id AND payments.kind = 'payment'
+              AND (payments.reversed_on IS NULL OR payments.reversed_on <> r.reversed_on)""")
 
     # -- quarantine ----------------------------------------------------------------------------
     def quarantined(self) -> Iterator[tuple[str, int, str, str]]:

@@ -10,7 +10,9 @@ by, a keyed hash (``*_hash``). Extra columns the daily run relies on:
   order, add up to. Payments go to the oldest installment first, so installment k
   receives clamp(paid - due_before, 0, due); keeping the running total lets the daily
   run work with one join and one group-by instead of a window over the whole book.
-- ``payments.paid_at_utc`` and ``paid_on`` (the local date in the reporting zone).
+- ``payments.paid_at_utc`` and ``paid_on`` (the local date in the reporting zone), and
+  ``reversed_on``: the date of the earliest reversal naming the payment, kept at load so
+  the daily run filters payments instead of joining them with their reversals.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("payment_id", "VARCHAR"), ("loan_key", "BIGINT"), ("loan_id", "VARCHAR"),
         ("paid_at_utc", "TIMESTAMP"), ("paid_on", "DATE"), ("amount", MONEY),
         ("kind", "VARCHAR"), ("reverses_payment_id", "VARCHAR"), ("channel", "VARCHAR"),
-        ("load_id", "VARCHAR"),
+        ("load_id", "VARCHAR"), ("reversed_on", "DATE"),
     ],
     "delinquency_snapshots": [
         ("as_of", "DATE"), ("loan_key", "BIGINT"), ("loan_id", "VARCHAR"),
