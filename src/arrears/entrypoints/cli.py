@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from arrears.entrypoints import (  # noqa: F401  (modules register their commands on import)
     cli_analytics,
     cli_compliance,
@@ -25,7 +27,7 @@ def main() -> None:
         app()
     except ArrearsError as exc:
         where = f" ({exc.field})" if exc.field else ""
-        err_console.print(f"[red]error[/] [{exc.code}]{where}: {exc.message}")
+        err_console.print(f"[red]error[/] {escape(f'[{exc.code}]{where}: {exc.message}')}")
         sys.exit(2)
 
 
