@@ -1,0 +1,223 @@
+"""Collections behaviour features and outcomes, as of a day D, set-based in the portfolio
+engine (Ibis) plus promise and contact history from the operations store.
+
+As-of discipline: everything is computed from rows dated on or before D: payments by
+their local ``paid_on`` (a reversal counts from its own date), loans disbursed by D,
+installments due by D, promises made by the end of D and resolved by D, contact attempts
+made by the end of D. Outcomes (``cured_30``, ``rolled_30``) look at D + 30 and are used
+for training only, never as features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise
+from arrears.adapters.portfolio import delinquency as dq
+
+HORIZON_DAYS = 30
+MONEY = "decimal(18,2)"
+
+# Feature name -> what it means (the desk and reports show these; zh-CN in locales).
+FEATURES = {
+    "dpd_now": "days past due today (worst loan)",
+    "worst_dpd_3m": "worst days past due in the last 3 months",
+    "worst_dpd_6m": "worst days past due in the last 6 months",
+    "worst_dpd_12m": "worst days past due in the last 12 months",
+    "late_installments_12m": "installments paid late or unpaid, last 12 months",
+    "pay_to_due_3m": "paid / due over the last 3 months",
+    "payments_3m": "payments made in the last 3 months",
+    "days_since_payment": "days since the last payment",
+    "overdue_amount": "amount overdue",
+    "balance": "outstanding principal",
+    "overdue_share": "overdue amount / principal lent",
+    "loans": "loans held",
+    "months_on_book": "months since the first loan",
+    "product": "product of the most overdue loan",
+    "promises_kept_12m": "promises kept, last 12 months",
+    "promises_broken_12m": "promises broken, last 12 months",
+    "promises_open": "promises open today",
+    "attempts_30d": "contact attempts, last 30 days",
+    "rpc_30d": "right-party contacts, last 30 days",
+    "no_answer_30d": "unanswered attempts, last 30 days",
+    "days_since_rpc": "days since the last right-party contact",
+}
+CATEGORICAL = ("product",)
+MONOTONE = {"roll30": {"dpd_now": 1, "worst_dpd_12m": 1, "days_since_payment": 1},
+            "cure30": {"dpd_now": -1, "worst_dpd_12m": -1, "days_since_payment": -1}}
+
+
+def _money(value: Decimal | int) -> ir.Value:
+    return ibis.literal(Decimal(value), type=MONEY)
+
+
+def counted_payments(backend: Any, *, as_of: date) -> ir.Table:
+    """Payments counted as of D, each with the loan's running total in payment order."""
+    payments = backend.table("payments")
+    day = ibis.literal(as_of)
+    counted = payments.filter((payments.kind == "payment") & (payments.paid_on <= day)
+                              & (payments.reversed_on.isnull() | (payments.reversed_on > day)))
+    window = ibis.window(group_by="loan_key",
+                         order_by=[counted.paid_at_utc, counted.payment_id], rows=(None, 0))
+    return counted.mutate(running=counted.amount.sum().over(window))
+
+
+def installment_lateness(backend: Any, counted: ir.Table, *, as_of: date,
+                         tolerance: Decimal) -> ir.Table:
+    """Installments due before D with the day each was paid off (null: still unpaid by D).
+
+    Payments go to the oldest installment first, so installment k is paid off by the
+    first payment whose running total reaches what the installments up to k add up to.
+    """
+    inst = backend.table("installments")
+    day = ibis.literal(as_of)
+    inst = inst.filter(inst.due_date < day)
+    inst = inst.mutate(due=inst.principal_due + inst.interest_due + inst.fee_due)
+    inst = inst.mutate(covered_at=inst.due_before + inst.due - _money(tolerance))
+    hits = inst.join(counted, [inst.loan_key == counted.loan_key,
+                               counted.running >= inst.covered_at])
+    paid_off = hits.group_by([hits.loan_key, hits.seq]).aggregate(paid_off_on=hits.paid_on.min())
+    joined = inst.left_join(paid_off, [inst.loan_key == paid_off.loan_key,
+                                       inst.seq == paid_off.seq])
+    end = ibis.coalesce(joined.paid_off_on, day)
+    late = ibis.greatest(end.delta(joined.due_date, unit="day"), 0)
+    return joined.select(loan_key=joined.loan_key, due_date=joined.due_date, due=joined.due,
+                         end=end, late=late.cast("int32"))
+
+
+def _days_before(as_of: date, days: int) -> ir.Value:
+    return ibis.literal(as_of - timedelta(days=days))
+
+
+def portfolio_features(backend: Any, *, as_of: date, tolerance: Decimal,
+                       buckets: Sequence[Any]) -> ir.Table:
+    """One row per customer with a loan disbursed by D: the repayment-history features."""
+    day = ibis.literal(as_of)
+    loans = backend.table("loans")
+    live = loans.filter(loans.disbursed_on <= day).select("loan_key", "customer_id")
+    pos = dq.positions(backend, as_of=as_of, tolerance=tolerance, buckets=buckets)
+    pos = pos.filter(pos.disbursed_on <= day)
+    per_customer = pos.group_by("customer_id").aggregate(
+        dpd_now=pos.dpd.max(), overdue_amount=pos.overdue_amount.sum(),
+        balance=pos.outstanding_principal.sum(), principal=pos.principal.sum(),
+        loans=pos.loan_id.count(), first_disbursed=pos.disbursed_on.min(),
+        product=pos.product.argmax(pos.dpd))
+    counted = counted_payments(backend, as_of=as_of)
+    late = installment_lateness(backend, counted, as_of=as_of, tolerance=tolerance)
+    late = late.join(live, "loan_key")
+    history = late.group_by("customer_id").aggregate(
+        worst_dpd_3m=late.late.max(where=late.end > _days_before(as_of, 90)),
+        worst_dpd_6m=late.late.max(where=late.end > _days_before(as_of, 182)),
+        worst_dpd_12m=late.late.max(where=late.end > _days_before(as_of, 365)),
+        late_installments_12m=late.late.count(
+            where=(late.late > 0) & (late.due_date >= _days_before(as_of, 365))),
+        due_3m=late.due.sum(where=late.due_date >= _days_before(as_of, 90)))
+    paid = counted.join(live, "loan_key")
+    paid = paid.group_by("customer_id").aggregate(
+        paid_3m=paid.amount.sum(where=paid.paid_on > _days_before(as_of, 90)),
+        payments_3m=paid.amount.count(where=paid.paid_on > _days_before(as_of, 90)),
+        last_paid_on=paid.paid_on.max())
+    j = per_customer.left_join(history, "customer_id").left_join(paid, "customer_id")
+    return j.select(
+        customer_id=j.customer_id, dpd_now=j.dpd_now,
+        worst_dpd_3m=ibis.coalesce(j.worst_dpd_3m, 0),
+        worst_dpd_6m=ibis.coalesce(j.worst_dpd_6m, 0),
+        worst_dpd_12m=ibis.coalesce(j.worst_dpd_12m, 0),
+        late_installments_12m=ibis.coalesce(j.late_installments_12m, 0),
+        pay_to_due_3m=ibis.ifelse(j.due_3m > 0, ibis.coalesce(j.paid_3m, 0).cast("float64")
+                                  / j.due_3m.cast("float64"), ibis.null("float64")),
+        payments_3m=ibis.coalesce(j.payments_3m, 0),
+        days_since_payment=day.delta(j.last_paid_on, unit="day"),
+        overdue_amount=j.overdue_amount.cast("float64"), balance=j.balance.cast("float64"),
+        overdue_share=ibis.ifelse(j.principal > 0, j.overdue_amount.cast("float64")
+                                  / j.principal.cast("float64"), ibis.null("float64")),
+        loans=j.loans, months_on_book=day.delta(j.first_disbursed, unit="day") / 30.4375,
+        product=j.product)
+
+
+def outcomes(backend: Any, *, as_of: date, tolerance: Decimal,
+             buckets: Sequence[Any]) -> ir.Table:
+    """Per customer: worst dpd at D + 30 over the loans held at D (training labels)."""
+    later = as_of + timedelta(days=HORIZON_DAYS)
+    pos = dq.positions(backend, as_of=later, tolerance=tolerance, buckets=buckets)
+    pos = pos.filter(pos.disbursed_on <= ibis.literal(as_of))
+    return pos.group_by("customer_id").aggregate(dpd_later=pos.dpd.max())
+
+
+def end_of_day(as_of: date, zone: str) -> datetime:
+    """The first instant after D in the reporting zone (contacts and promises before it)."""
+    return datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone))
+
+
+def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
+    """Per customer: promises kept/broken/open and contact outcomes, as of D."""
+    cutoff = end_of_day(as_of, zone)
+    year_ago = as_of - timedelta(days=365)
+    p, c = Promise, CollectionCase
+    resolved = and_(p.resolved_on.is_not(None), p.resolved_on <= as_of)
+    promises = session.execute(
+        select(c.customer_id,
+               func.sum(case((and_(resolved, p.status.in_(("kept", "partly_kept")),
+                                   p.resolved_on >= year_ago), 1), else_=0)),
+               func.sum(case((and_(resolved, p.status == "broken",
+                                   p.resolved_on >= year_ago), 1), else_=0)),
+               func.sum(case((~resolved, 1), else_=0)))
+        .join(c, c.case_id == p.case_id).where(p.created_at < cutoff)
+        .group_by(c.customer_id)).all()
+    a = ContactAttempt
+    month_ago = cutoff - timedelta(days=30)
+    rpc = a.result == "right_party_contact"
+    contacts = session.execute(
+        select(a.customer_id,
+               func.sum(case((a.at >= month_ago, 1), else_=0)),
+               func.sum(case((and_(a.at >= month_ago, rpc), 1), else_=0)),
+               func.sum(case((and_(a.at >= month_ago, a.result == "no_answer"), 1), else_=0)),
+               func.max(case((rpc, a.at), else_=None)))
+        .where(a.at < cutoff).group_by(a.customer_id)).all()
+    pf = pd.DataFrame(promises, columns=["customer_id", "promises_kept_12m",
+                                         "promises_broken_12m", "promises_open"])
+    cf = pd.DataFrame(contacts, columns=["customer_id", "attempts_30d", "rpc_30d",
+                                         "no_answer_30d", "last_rpc_at"])
+    cf["days_since_rpc"] = [_days_between(cutoff, v) for v in cf["last_rpc_at"]]
+    return pf.merge(cf.drop(columns=["last_rpc_at"]), on="customer_id", how="outer")
+
+
+def _days_between(cutoff: datetime, at: Any) -> float:
+    if at is None or (isinstance(at, float) and np.isnan(at)):
+        return float("nan")
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=ZoneInfo("UTC"))
+    return float((cutoff - at).days)
+
+
+def feature_frame(*, backend: Any, session: Session, as_of: date, tolerance: Decimal,
+                  buckets: Sequence[Any], zone: str,
+                  customers: list[str] | None = None) -> pd.DataFrame:
+    """The behaviour features as of D for every customer (or only ``customers``)."""
+    expr = portfolio_features(backend, as_of=as_of, tolerance=tolerance, buckets=buckets)
+    if customers is not None:
+        expr = expr.filter(expr.customer_id.isin(customers))
+    frame = expr.to_pandas()
+    ops = ops_features(session, as_of=as_of, zone=zone)
+    frame = frame.merge(ops, on="customer_id", how="left")
+    for col in ("promises_kept_12m", "promises_broken_12m", "promises_open", "attempts_30d",
+                "rpc_30d", "no_answer_30d"):
+        frame[col] = frame[col].fillna(0).astype(float)
+    frame["product"] = frame["product"].astype(object)
+    ordered = ["customer_id", *FEATURES]
+    numeric = [f for f in FEATURES if f not in CATEGORICAL]
+    frame[numeric] = frame[numeric].astype(float)
+    return frame[ordered].sort_values("customer_id", kind="stable").reset_index(drop=True)

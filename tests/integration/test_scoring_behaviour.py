@@ -1,0 +1,148 @@
+"""Behaviour scores on a generated book: the daily step, as-of discipline, skipping honestly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from arrears.adapters.db.tables_scoring import CaseScore, ScoringModel, ScoringRun
+from arrears.adapters.portfolio.generator import generate_portfolio
+from arrears.batch.run_day import run_day
+from arrears.scoring.behaviour import feature_frame
+from arrears.scoring.behaviour_models import book_context, training_table
+from arrears.scoring.case_scores import score_day
+from arrears.scoring.settings import scoring_settings
+from arrears.services.loading import load_portfolio, portfolio_engine
+from tests.conftest import make_test_app
+
+BOOK_END = date(2026, 6, 30)
+D = date(2026, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    generate_portfolio(loans=1500, seed=21, out_dir=out, as_of=BOOK_END, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def scored(book: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A book loaded, the daily run done for D (trains the behaviour models on the way)."""
+    home = tmp_path_factory.mktemp("home")
+    application = make_test_app(home, f"sqlite:///{home / 'ops.sqlite'}")
+    load_portfolio(app=application, source=book, progress=False)
+    run_day(app=application, as_of=D, progress=False)
+    yield application
+    application.close()
+
+
+def _scores(application: object, day: date) -> pd.DataFrame:
+    with application.session_factory() as session:  # type: ignore[attr-defined]
+        rows = session.execute(select(CaseScore.case_id, CaseScore.model, CaseScore.score,
+                                      CaseScore.band, CaseScore.reasons, CaseScore.segment)
+                               .where(CaseScore.as_of == day)
+                               .order_by(CaseScore.model, CaseScore.case_id)).all()
+    return pd.DataFrame(rows, columns=["case_id", "model", "score", "band", "reasons",
+                                       "segment"])
+
+
+class TestDailyScoring:
+    def test_every_open_case_gets_both_scores(self, scored: object) -> None:
+        from arrears.scoring.case_scores import open_cases
+
+        with scored.session_factory() as session:  # type: ignore[attr-defined]
+            cases = open_cases(session, as_of=D)
+            models = session.scalars(select(ScoringModel)).all()
+        scores = _scores(scored, D)
+        assert len(cases) > 50
+        assert {m.name for m in models} == {"roll30", "cure30"}
+        assert all(m.trained_as_of <= D for m in models)
+        for name in ("roll30", "cure30"):
+            assert sorted(scores[scores.model == name].case_id) == sorted(cases.case_id)
+        assert scores["score"].between(0, 1).all()
+
+    def test_bands_segments_and_reasons(self, scored: object) -> None:
+        scores = _scores(scored, D)
+        roll = scores[scores.model == "roll30"]
+        assert set(roll.band) <= set("ABCDE") and roll.band.nunique() >= 3
+        assert roll.segment.str.fullmatch(r"[A-E]/B\d/M[0-9+]+").all()
+        # a riskier band has a higher mean chance to roll
+        means = roll.groupby("band")["score"].mean()
+        assert means.is_monotonic_increasing
+        reasons = [r for rs in roll.reasons for r in rs]
+        assert reasons and {"code", "value", "impact"} <= set(reasons[0])
+        assert all(r["impact"] > 0 for r in reasons)
+        assert scores[scores.model == "cure30"].band.isna().all()
+
+    def test_rerunning_the_day_gives_the_same_rows(self, scored: object) -> None:
+        before = _scores(scored, D)
+        score_day(app=scored, as_of=D, at=scored.clock())  # type: ignore[attr-defined]
+        pd.testing.assert_frame_equal(before, _scores(scored, D))
+
+
+class TestAsOfDiscipline:
+    def test_changing_the_future_changes_no_score_of_d(self, scored: object) -> None:
+        before = _scores(scored, D)
+        ctx = book_context(scored)
+        settings = scoring_settings(scored)
+        table_before = training_table(app=scored, ctx=ctx, as_of=D, settings=settings)
+        with scored.session_factory() as session:  # type: ignore[attr-defined]
+            feats_before = feature_frame(backend=ctx.backend, session=session, as_of=D,
+                                         tolerance=ctx.tolerance, buckets=ctx.buckets,
+                                         zone=ctx.zone)
+        engine = portfolio_engine(scored)
+        day = f"DATE '{D.isoformat()}'"
+        future = engine.fetch(f"SELECT count(*) FROM payments WHERE paid_on > {day}")[0][0]
+        assert future > 100
+        engine.run_in_transaction([
+            # shift every later payment a week on and halve it, drop a third of them ...
+            f"UPDATE payments SET paid_on = paid_on + 7, "
+            f"paid_at_utc = paid_at_utc + INTERVAL 7 DAY, amount = round(amount / 2, 2) "
+            f"WHERE paid_on > {day}",
+            f"DELETE FROM payments WHERE paid_on > {day} AND hash(payment_id) % 3 = 0",
+            # ... and pay off every loan in full the day after D
+            f"INSERT INTO payments (payment_id, loan_key, loan_id, paid_at_utc, paid_on, "
+            f"amount, kind) SELECT 'future-' || loan_id, loan_key, loan_id, "
+            f"TIMESTAMP '{D.isoformat()} 12:00:00' + INTERVAL 1 DAY, {day} + 1, "
+            f"principal * 2, 'payment' FROM loans",
+        ])
+        score_day(app=scored, as_of=D, at=scored.clock())  # type: ignore[attr-defined]
+        pd.testing.assert_frame_equal(before, _scores(scored, D))
+        with scored.session_factory() as session:  # type: ignore[attr-defined]
+            feats_after = feature_frame(backend=ctx.backend, session=session, as_of=D,
+                                        tolerance=ctx.tolerance, buckets=ctx.buckets,
+                                        zone=ctx.zone)
+        pd.testing.assert_frame_equal(feats_before, feats_after)
+        table_after = training_table(app=scored, ctx=ctx, as_of=D, settings=settings)
+        pd.testing.assert_frame_equal(table_before, table_after)
+        # the change is real: a day after D every loan is paid off
+        with scored.session_factory() as session:  # type: ignore[attr-defined]
+            later = feature_frame(backend=ctx.backend, session=session, as_of=date(2026, 6, 3),
+                                  tolerance=ctx.tolerance, buckets=ctx.buckets, zone=ctx.zone)
+        assert (later["dpd_now"] == 0).all()
+
+
+def test_too_little_history_skips_scoring_and_says_why(book: Path, tmp_path: Path) -> None:
+    config = tmp_path / "arrears.toml"
+    config.write_text("[scoring]\nmin_training_rows = 1000000\n", encoding="utf-8")
+    application = make_test_app(tmp_path / "home", f"sqlite:///{tmp_path / 'ops.sqlite'}",
+                                config=config)
+    try:
+        load_portfolio(app=application, source=book, progress=False)
+        result = run_day(app=application, as_of=D, progress=False)
+        step = result.step("scoring")
+        assert step.rows_out == 0
+        assert set(step.detail["skipped"]) == {"roll30", "cure30"}
+        with application.session_factory() as session:
+            runs = session.scalars(select(ScoringRun).where(ScoringRun.as_of == D)).all()
+            assert not session.scalars(select(CaseScore)).all()
+        assert {r.status for r in runs} == {"skipped"}
+        assert all("at least 1000000" in (r.reason or "") for r in runs)
+    finally:
+        application.close()
