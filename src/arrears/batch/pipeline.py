@@ -10,6 +10,7 @@ from __future__ import annotations
 STEPS: list[tuple[str, str]] = [
     ("delinquency", "arrears.batch.delinquency:run"),
     ("cases", "arrears.batch.cases:run"),
+    ("scoring", "arrears.batch.scoring:run"),
     ("promises", "arrears.batch.promises:run"),
     ("plans", "arrears.batch.plans:run"),
     ("strategy", "arrears.batch.strategy:run"),
