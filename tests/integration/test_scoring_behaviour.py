@@ -22,6 +22,7 @@ from tests.conftest import make_test_app
 
 BOOK_END = date(2026, 6, 30)
 D = date(2026, 6, 1)
+EARLIER = date(2026, 5, 1)  # scored too: its outcome has matured by D
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +38,7 @@ def scored(book: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[obj
     home = tmp_path_factory.mktemp("home")
     application = make_test_app(home, f"sqlite:///{home / 'ops.sqlite'}")
     load_portfolio(app=application, source=book, progress=False)
+    run_day(app=application, as_of=EARLIER, progress=False)
     run_day(app=application, as_of=D, progress=False)
     yield application
     application.close()
@@ -146,3 +148,49 @@ def test_too_little_history_skips_scoring_and_says_why(book: Path, tmp_path: Pat
         assert all("at least 1000000" in (r.reason or "") for r in runs)
     finally:
         application.close()
+
+
+class TestMonitoring:
+    def test_drift_and_matured_auc_are_stored_and_shown(self, scored: object) -> None:
+        from datetime import UTC, datetime
+
+        from fastapi.testclient import TestClient
+
+        from arrears.adapters.db.base import unit_of_work
+        from arrears.adapters.db.tables import User
+        from arrears.entrypoints.web import create_app
+        from arrears.scoring.monitoring import monitor
+        from arrears.entrypoints.deps import SESSION_COOKIE
+        from arrears.services.auth import start_session
+
+        result = monitor(app=scored, as_of=D)
+        psi = {(r["model"], r["subject"]): r for r in result.rows if r["metric"] == "psi"}
+        assert ("roll30", "score") in psi and ("cure30", "dpd_now") in psi
+        assert all(r["value"] >= 0 for r in psi.values())
+        auc = {r["model"]: r for r in result.rows if r["metric"] == "auc"}
+        assert set(auc) == {"roll30", "cure30"}
+        assert auc["roll30"]["detail"]["scored_on"] == EARLIER.isoformat()
+        assert auc["roll30"]["value"] > 0.7
+        assert all(r["alert"] == (r["value"] >= r["threshold"]) for r in psi.values())
+
+        now = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+        with unit_of_work(scored.session_factory) as s:  # type: ignore[attr-defined]
+            user = User(username="risk", display_name="Risk", password_hash="-", role="admin",
+                        locale="zh-CN", active=True, failed_logins=0)
+            s.add(user)
+            s.flush()
+            token = start_session(s, user=user, at=now).token
+            collector = User(username="col", display_name="Col", password_hash="-",
+                             role="collector", locale="en", active=True, failed_logins=0)
+            s.add(collector)
+            s.flush()
+            col_token = start_session(s, user=collector, at=now).token
+        scored.clock = lambda: now  # type: ignore[attr-defined]
+        client = TestClient(create_app(scored))
+        client.cookies.set(SESSION_COOKIE, token)
+        page = client.get(f"/risk/models?as_of={D.isoformat()}")
+        assert page.status_code == 200
+        assert "行为评分与模型监控" in page.text and "30天内迁徙" in page.text
+        assert "<svg" in page.text and "PSI" in page.text
+        client.cookies.set(SESSION_COOKIE, col_token)
+        assert client.get("/risk/models").status_code == 403

@@ -110,3 +110,47 @@ def bench_score(
 
 def _parse_day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+@score_app.command("train-behaviour")
+def score_train_behaviour(
+    as_of: str | None = typer.Option(None, "--as-of", help="Train on history matured by this "
+                                                           "day (default today)."),
+    model: str | None = typer.Option(None, help="gbm or scorecard (default: [scoring])."),
+) -> None:
+    """Train the roll-forward and cure models on the book's matured history."""
+    from arrears.scoring.behaviour_models import train_behaviour
+
+    application = get_app()
+    day = _parse_day(as_of) or application.today()
+    with console.status(f"training behaviour models as of {day}"):
+        trained = train_behaviour(app=application, as_of=day, created_at=application.clock(),
+                                  kind=model)
+    for m in trained:
+        v = m.metrics["validation"]
+        console.print(f"[green]{m.name}[/] #{m.model_id} ({m.kind}, {m.rows} observations): "
+                      f"AUC {v['auc']:.4f}  KS {v['ks']:.4f}  Gini {v['gini']:.4f}  -> {m.path}")
+
+
+@score_app.command("monitor")
+def score_monitor(
+    as_of: str | None = typer.Option(None, "--as-of", help="Day to monitor (default today)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Population stability of scores and features, AUC on matured outcomes, alerts."""
+    from arrears.scoring.monitoring import monitor
+
+    application = get_app()
+    day = _parse_day(as_of) or application.today()
+    result = monitor(app=application, as_of=day)
+    if as_json:
+        typer.echo(json.dumps({"as_of": day.isoformat(), "rows": result.rows,
+                               "notes": result.notes}, default=str))
+        return
+    for note in result.notes:
+        console.print(f"[yellow]{note}[/]")
+    for r in result.rows:
+        mark = "[red]ALERT[/]" if r["alert"] else r["detail"].get("level", "ok")
+        console.print(f"{r['model']:<7} {r['metric']:<4} {r['subject']:<24} {r['value']:>8.4f}  "
+                      f"{mark}")
+    console.print(f"{len(result.alerts)} alert(s)")
