@@ -158,9 +158,9 @@ class TestMonitoring:
 
         from arrears.adapters.db.base import unit_of_work
         from arrears.adapters.db.tables import User
+        from arrears.entrypoints.deps import SESSION_COOKIE
         from arrears.entrypoints.web import create_app
         from arrears.scoring.monitoring import monitor
-        from arrears.entrypoints.deps import SESSION_COOKIE
         from arrears.services.auth import start_session
 
         result = monitor(app=scored, as_of=D)
