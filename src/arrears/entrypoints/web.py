@@ -167,4 +167,6 @@ def create_app(app: Any) -> FastAPI:
     web.include_router(desk_compliance.router)
     from arrears.entrypoints.api import compliance as api_compliance
     web.include_router(api_compliance.router)
+    from arrears.entrypoints.desk import scoring as desk_scoring
+    web.include_router(desk_scoring.router)
     return web
