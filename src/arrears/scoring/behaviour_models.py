@@ -84,8 +84,16 @@ def training_table(*, app: Any, ctx: BookContext, as_of: date,
     first = ctx.backend.table("loans").disbursed_on.min().to_pandas()
     first_day = pd.Timestamp(first).date() if first is not None and not pd.isna(first) else None
     parts = []
+    days = observation_days(as_of=as_of, first_day=first_day, settings=settings)
+    customers = int(ctx.backend.table("loans").customer_id.nunique().to_pandas() or 0)
+    if customers * len(days) < settings.min_training_rows:
+        # Even if every customer were late on every day there would be too few rows:
+        # say so without computing a single feature.
+        raise NotEnoughHistory(f"{customers} customers over {len(days)} matured observation "
+                               f"day(s) cannot give the {settings.min_training_rows} "
+                               "observations needed", rows=0)
     with app.session_factory() as session:
-        for day in observation_days(as_of=as_of, first_day=first_day, settings=settings):
+        for day in days:
             feats = feature_frame(backend=ctx.backend, session=session, as_of=day,
                                   tolerance=ctx.tolerance, buckets=ctx.buckets, zone=ctx.zone)
             feats = feats[feats["dpd_now"] > 0]
