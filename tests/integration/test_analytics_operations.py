@@ -60,16 +60,17 @@ def seed_store(app) -> None:
         s.flush()
         attempts = [
             # 2026-03-01 17:30 UTC is 2026-03-02 01:30 in Shanghai.
-            (1, 1, "2026-03-01T17:30:00", "rpc"),
-            (2, 1, "2026-03-02T02:00:00", "no_answer"),
-            (3, 2, "2026-03-02T03:00:00", "third_party"),
-            (4, 2, "2026-03-02T04:00:00", "rpc"),
-            (5, 3, "2026-03-02T05:00:00", "busy"),
-            (6, 1, "2026-03-01T15:59:00", "rpc"),  # 23:59 on 2026-03-01 local
+            (1, 1, "2026-03-01T17:30:00", "right_party_contact", "call"),
+            (2, 1, "2026-03-02T02:00:00", "no_answer", "call"),
+            (3, 2, "2026-03-02T03:00:00", "third_party", "call"),
+            (4, 2, "2026-03-02T04:00:00", "right_party_contact", "call"),
+            (5, 3, "2026-03-02T05:00:00", "busy", "call"),
+            (6, 1, "2026-03-01T15:59:00", "right_party_contact", "call"),  # 23:59 local
+            (7, 1, "2026-03-02T02:30:00", "sent", "sms"),  # a message, not a call
         ]
-        for aid, user, at, result in attempts:
+        for aid, user, at, result, channel in attempts:
             s.add(ContactAttempt(attempt_id=aid, case_id=user, customer_id=f"c{user}",
-                                 user_id=user, at=utc(at), channel="phone", party="self",
+                                 user_id=user, at=utc(at), channel=channel, party="self",
                                  result=result))
         s.flush()
         s.add_all([
@@ -133,6 +134,7 @@ class TestDailyActivity:
         li_second = one(daily, day=date(2026, 3, 2), user_id=1)
         assert (li_first["attempts"], li_first["rpc"]) == (1, 1)
         assert (li_second["attempts"], li_second["contacts"], li_second["rpc"]) == (2, 1, 1)
+        assert li_second["messages"] == 1
 
     def test_promises_made_and_resolved(self, ctx_for):
         daily = daily_activity(ctx_for())
@@ -200,40 +202,3 @@ class TestPlanAdherence:
         assert row["adherence_rate"] == round(2 / 3, 4)
         other_team = ctx_for(team_id="B")
         assert plan_adherence(other_team.session, filters=other_team.filters).empty
-
-
-class TestComplianceAndCalls:
-    def test_blocks_per_rule_and_flagged_calls_per_category(self, app, ctx_for):
-        from arrears.adapters.db.tables_compliance import ComplianceDecision
-        from arrears.adapters.db.tables_conversation import Transcript
-        from arrears.analytics.partners import compliance_blocks, flagged_calls
-
-        def decision(at: str, allowed: bool, rules: list, overridden: bool = False):
-            return ComplianceDecision(
-                at=utc(at), customer_id="c1", case_id=1, channel="phone", party="self",
-                actor_user_id=1, initiated_by="collector", pack="cn", version="1",
-                allowed=allowed, rules=rules, hits=[], explanation="-", local_time="-",
-                local_date=at[:10], zone="Asia/Shanghai", overridden=overridden)
-
-        with unit_of_work(app.session_factory) as s:
-            s.add_all([decision("2026-03-02T02:00:00", False, ["hours"]),
-                       decision("2026-03-02T03:00:00", False, ["hours", "daily_cap"], True),
-                       decision("2026-03-02T04:00:00", True, []),
-                       decision("2026-03-01T17:00:00", False, ["daily_cap"])])
-            s.add_all([Transcript(case_id=1, customer_id="c1", source="api",
-                                  collector_user_id=1, started_at=utc("2026-03-02T02:00:00"),
-                                  violation_count=2, categories=["threat", "insult"]),
-                       Transcript(case_id=1, customer_id="c1", source="api",
-                                  collector_user_id=1, started_at=utc("2026-03-02T03:00:00"),
-                                  violation_count=0, categories=[])])
-        ctx = ctx_for()
-        blocks = compliance_blocks(ctx.session, filters=ctx.filters, timezone="Asia/Shanghai")
-        hours = one(blocks, day=date(2026, 3, 2), rule="hours")
-        assert (hours["blocks"], hours["overrides"]) == (2, 1)
-        assert one(blocks, day=date(2026, 3, 2), rule="daily_cap")["blocks"] == 2
-        calls = flagged_calls(ctx.session, filters=ctx.filters, timezone="Asia/Shanghai")
-        assert sorted(calls["category"]) == ["insult", "threat"]
-        assert set(calls["calls"]) == {1}
-        team_b = ctx_for(team_id="B")
-        assert compliance_blocks(team_b.session, filters=team_b.filters,
-                                 timezone="Asia/Shanghai").empty

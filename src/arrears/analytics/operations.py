@@ -5,7 +5,9 @@ Python only joins the small aggregates. Days are days in the reporting time zone
 attempt falls in the day whose UTC interval contains its timestamp (a range join on a small
 table of day boundaries, exact across daylight-saving changes).
 
-Definitions:
+Definitions (result codes and channels from ``[analytics]``, by default the desk's):
+- attempts: calls and field visits (``call_channels``); messages the outbox sent (sms,
+  e-mail, letters: result ``sent``) are counted apart as ``messages``, never as attempts;
 - contact rate: attempts that reached someone / attempts;
 - right-party-contact (RPC) rate: attempts that reached the borrower / attempts;
 - promise rate: promises to pay made / right-party contacts;
@@ -34,8 +36,8 @@ from arrears.analytics.portfolio import ZERO, has_table, net_payments, ratio, sc
 from arrears.analytics.settings import AnalyticsSettings
 
 KEYS = ["day", "user_id"]
-COUNTS = ["attempts", "contacts", "rpc", "promises", "promises_due", "kept", "partly_kept",
-          "broken"]
+COUNTS = ["attempts", "contacts", "rpc", "messages", "promises", "promises_due", "kept",
+          "partly_kept", "broken"]
 MONEY_COLS = ["promised_amount", "recovered"]
 RESOLVED = ("kept", "partly_kept", "broken")
 UNASSIGNED = 0  # user_id used for money on cases assigned to no one
@@ -76,12 +78,20 @@ def _team_users(ctx: OpsContext) -> Any:
 
 
 def _attempt_counts(ctx: OpsContext, days: Any) -> pd.DataFrame:
+    """Calls (attempts to reach a person), their contacts and right-party contacts, and
+    the messages sent, per local day and collector."""
     a = ContactAttempt
     s = ctx.settings
+    call = a.channel.in_(s.call_channels)
+
+    def count(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
     stmt = (select(days.c.day, func.coalesce(a.user_id, UNASSIGNED).label("user_id"),
-                   func.count().label("attempts"),
-                   func.sum(case((a.result.in_(s.contact_results), 1), else_=0)).label("contacts"),
-                   func.sum(case((a.result.in_(s.rpc_results), 1), else_=0)).label("rpc"))
+                   count(call).label("attempts"),
+                   count(call & a.result.in_(s.contact_results)).label("contacts"),
+                   count(call & a.result.in_(s.rpc_results)).label("rpc"),
+                   count(~call & a.result.in_(s.message_results)).label("messages"))
             .select_from(a).join(days, and_(a.at >= days.c.lo, a.at < days.c.hi))
             .group_by(days.c.day, a.user_id))
     if ctx.filters.team_id:

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from arrears.adapters.db.tables import CollectionCase, User
+from arrears.adapters.db.tables import CollectionCase, ContactAttempt, User
 from arrears.analytics.filters import Filters
 from arrears.analytics.operations import _days_cte, day_bounds, iso_week
 from arrears.analytics.portfolio import ratio
@@ -64,18 +64,25 @@ def _explode(rows: Any, *, name: str, count: str, extra: tuple[str, ...] = ()) -
 
 
 def flagged_calls(session: Session, *, filters: Filters, timezone: str) -> pd.DataFrame:
-    """Calls whose transcript has a flagged violation, per local day and category."""
+    """Calls whose transcript has a flagged violation, per local day and category.
+
+    The conversation part stores each transcript's categories as a JSON list of names;
+    its collector is the one named on the transcript or, for a transcript attached to a
+    recorded contact, the contact's collector.
+    """
     from arrears.adapters.db.tables_conversation import Transcript
 
     days = _window(filters, timezone)
-    tr = Transcript
+    tr, a = Transcript, ContactAttempt
     names = cast(tr.categories, Text)
+    collector = func.coalesce(tr.collector_user_id, a.user_id)
     stmt = (select(days.c.day, names.label("names"), func.count().label("n"))
             .select_from(tr).join(days, and_(tr.started_at >= days.c.lo,
                                              tr.started_at < days.c.hi))
+            .outerjoin(a, a.attempt_id == tr.attempt_id)
             .where(tr.violation_count > 0).group_by(days.c.day, names))
     if filters.team_id:
-        stmt = stmt.where(tr.collector_user_id.in_(_team_users(filters)))
+        stmt = stmt.where(collector.in_(_team_users(filters)))
     return _explode(session.execute(stmt), name="category", count="calls")
 
 
