@@ -207,9 +207,10 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    ("collector", "collector1", "team-a", None),
-    ("collector", "collector2", "team-a", None),
-    ("team_lead", "lead1", "team-a", None),
+    ("collector", "collector1", "early", None),
+    ("collector", "collector2", "mid", None),
+    ("collector", "collector3", "late", None),
+    ("team_lead", "lead1", "early", None),
     ("qa_reviewer", "qa1", None, None),
     ("compliance_officer", "compliance1", None, None),
     ("admin", "admin1", None, None),
