@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
     home = tmp_path_factory.mktemp("desk")
     app = make_test_app(home, f"sqlite:///{home / 'ops.sqlite'}")
-    app.clock = lambda: AT
+    clock = {"now": AT}
+    app.clock = lambda: clock["now"]
     col1 = make_user(app, username="col1", password="col1-password", locale="en")
     col2 = make_user(app, username="col2", password="col2-password", locale="en")
     make_user(app, username="agency1", role="agency", agency_id="AG1",
@@ -49,7 +51,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
     yield {"url": f"http://127.0.0.1:{port}", "mine": mine, "theirs": theirs,
-           "placed": placed}
+           "placed": placed, "clock": clock}
     server.should_exit = True
     thread.join(timeout=10)
     app.close()
@@ -130,3 +132,29 @@ def test_an_agency_sees_only_cases_placed_with_it(page: Any, desk: dict) -> None
     assert response is not None and response.status == 403
     assert "not placed with your agency" in page.content()
     assert page.goto(f"{desk['url']}/cases/{desk['placed']}").status == 200
+
+
+def test_a_call_at_night_is_blocked_with_its_explanation(page: Any, desk: dict) -> None:
+    from playwright.sync_api import expect
+
+    desk["clock"]["now"] = AT + timedelta(hours=13)  # 23:00 in Shanghai
+    try:
+        url = desk["url"]
+        sign_in(page, url, "col1", "col1-password")
+        page.goto(f"{url}/cases/{desk['mine']}")
+        before = page.locator("#timeline li.attempt").count()
+        form = page.locator("#contact-form")
+        form.locator("select[name=channel]").select_option("call")
+        form.locator("select[name=contact_id]").select_option(index=1)
+        form.locator("select[name=party]").select_option("self")
+        form.locator("select[name=result]").select_option("no_answer")
+        page.click("#save-contact")
+        blocked = page.locator("#contact-blocked")
+        expect(blocked).to_be_visible()
+        expect(blocked.locator(".explanation")).to_have_text(
+            "23:00 Asia/Shanghai is inside quiet hours (22:00-08:00)")
+        expect(blocked.locator(".next-allowed")).to_have_text("2026-11-28 08:00 (Asia/Shanghai)")
+        expect(blocked.locator("#override-contact")).to_have_count(0)
+        expect(page.locator("#timeline li.attempt")).to_have_count(before)  # nothing added
+    finally:
+        desk["clock"]["now"] = AT

@@ -1,10 +1,12 @@
 """Recording a contact: the attempt, its result, the overdue reason, a promise to pay, a
 callback and a note, saved together or not at all.
 
-Before the attempt is stored the compliance engine decides it (when that part of the
-product is installed); a block is returned with its explanation and the next allowed time,
-and only a compliance officer may override it, with a reason. Notes are checked for
-prohibited conduct first; saving a flagged note anyway needs a reason and is audited.
+Before the attempt is stored the compliance engine decides it; a block is stored as
+evidence (no attempt is written) and returned with its explanation in the caller's
+language and the next allowed time. Only a compliance officer may override a block, with a
+reason (audited by the compliance service); the attempt then carries the decision id.
+Notes are checked for prohibited conduct first; saving a flagged note anyway needs a reason
+and is audited.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import ContactAttempt, ContactPoint, Note, Task
-from arrears.errors import Forbidden, InvalidInput, NotFound
+from arrears.adapters.db.tables_compliance import ComplianceDecision
+from arrears.errors import Conflict, Forbidden, InvalidInput, NotFound
+from arrears.services import compliance as compliance_svc
 from arrears.services.audit import append_audit
 from arrears.services.cases import PrincipalLike, load_case, release_lease, utc_aware
 
@@ -34,6 +38,8 @@ OVERDUE_REASONS = ("job_loss", "income_reduced", "illness", "business_trouble", 
 OVERRIDE_ROLES = ("compliance_officer",)
 MAX_NOTE = 4000
 MIN_REASON = 4
+#: How long a shown block may be overridden before the attempt must be decided again.
+OVERRIDE_WINDOW = timedelta(minutes=15)
 
 
 class NoteViolation(InvalidInput):
@@ -44,6 +50,12 @@ class NoteViolation(InvalidInput):
 
 class OverrideRefused(Forbidden):
     code = "override_refused"
+
+
+class StaleDecision(Conflict):
+    """The block to override is not this attempt's, or too old: decide again."""
+
+    code = "stale_decision"
 
 
 @dataclass(frozen=True)
@@ -59,17 +71,20 @@ class ContactInput:
     note: str | None = None
     compliance_override_reason: str | None = None
     note_override_reason: str | None = None
+    override_decision_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Block:
-    """A compliance block: why, and when the next attempt would be allowed."""
+    """A compliance block: why (in the caller's language), the borrower's local time and
+    when the next attempt would be allowed (borrower local time; None while a hold lasts)."""
 
-    decision_id: Any
+    decision_id: int
     rules: list[str]
     explanation: str
-    local_time: Any
-    next_allowed_at: Any
+    local_time: datetime
+    next_allowed_at: datetime | None
+    zone: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,7 @@ class Recorded:
     promise_id: int | None = None
     task_id: int | None = None
     note_id: int | None = None
-    decision_id: Any = None
+    decision_id: int | None = None
     blocked: Block | None = None
     note_flags: list[str] = field(default_factory=list)
 
@@ -144,38 +159,63 @@ def check_note(text: str | None, *, override_reason: str | None) -> list[dict[st
     return found
 
 
-def decide(session: Session, *, app: Any, principal: PrincipalLike, case: Any,
-           data: ContactInput, at: datetime) -> tuple[Any, Block | None]:
-    """Ask the compliance engine; returns (decision_id, block or None).
+def _block(decision: compliance_svc.ContactDecision, locale: str | None) -> Block:
+    return Block(decision.decision_id, list(decision.rules), decision.explanation_in(locale),
+                 decision.local_time, decision.next_allowed_at, decision.zone)
 
-    A block with a compliance officer's reason is overridden (and the override recorded);
-    anyone else's reason is refused with 403.
+
+def _shown_block(session: Session, *, case: Any, data: ContactInput,
+                 at: datetime) -> compliance_svc.ContactDecision:
+    """The block the officer saw and now overrides: same case, channel, party and contact,
+    still blocked, not overridden, and recent; otherwise StaleDecision."""
+    row = session.get(ComplianceDecision, data.override_decision_id)
+    same = row is not None and (row.case_id, row.channel, row.party, row.contact_id) == (
+        case.case_id, data.channel, data.party, data.contact_id)
+    if not same or row is None:
+        raise StaleDecision("the block to override is not this contact's; save it again to "
+                            "have it decided", field="override_decision_id")
+    if row.allowed or row.overridden:
+        raise StaleDecision(f"decision {row.decision_id} is not an open block",
+                            field="override_decision_id")
+    if utc_aware(at) - utc_aware(row.at) > OVERRIDE_WINDOW:
+        raise StaleDecision("the block is too old to override; save the contact again to "
+                            "have it decided now", field="override_decision_id")
+    return compliance_svc.to_contact_decision(row)
+
+
+def decide(session: Session, *, app: Any, principal: PrincipalLike, case: Any,
+           data: ContactInput, at: datetime) -> tuple[int, Block | None, bool]:
+    """Ask the compliance engine; returns (decision_id, block or None, overridden).
+
+    A block with a compliance officer's reason is overridden (``override_decision_id``
+    names the block the officer was shown; without it the attempt is decided now and a
+    block overridden at once). Anyone else's reason is refused with 403 before anything is
+    decided or stored.
     """
-    decide_contact = _optional("arrears.services.compliance", "decide_contact")
-    if decide_contact is None:
-        return None, None
-    decision = decide_contact(
-        session, app=app, customer_id=case.customer_id, case_id=case.case_id,
-        channel=data.channel, party=data.party, contact_id=data.contact_id, at=at,
-        actor_user_id=principal.user_id, agency_id=getattr(principal, "agency_id", None),
-        mentions_debt=data.party in ("self", "guarantor"), initiated_by="collector")
-    if decision.allowed:
-        return decision.decision_id, None
     reason = (data.compliance_override_reason or "").strip()
-    if not reason:
-        return decision.decision_id, Block(decision.decision_id, list(decision.rules),
-                                           decision.explanation, decision.local_time,
-                                           decision.next_allowed_at)
-    if principal.role not in OVERRIDE_ROLES:
+    if reason and principal.role not in OVERRIDE_ROLES:
         raise OverrideRefused("only a compliance officer may override a compliance block",
                               field="compliance_override_reason")
-    if len(reason) < MIN_REASON:
+    if data.override_decision_id is not None and not reason:
+        raise InvalidInput("an override needs a reason", field="compliance_override_reason")
+    if reason and len(reason) < MIN_REASON:
         raise InvalidInput(f"give a reason of at least {MIN_REASON} characters",
                            field="compliance_override_reason")
-    override = _optional("arrears.services.compliance", "override_decision")
-    override(session, decision_id=decision.decision_id, officer=principal.username,
-             reason=reason, at=at)
-    return decision.decision_id, None
+    if data.override_decision_id is not None:
+        decision = _shown_block(session, case=case, data=data, at=at)
+    else:
+        decision = compliance_svc.decide_contact(
+            session, app=app, customer_id=case.customer_id, case_id=case.case_id,
+            channel=data.channel, party=data.party, contact_id=data.contact_id, at=at,
+            actor_user_id=principal.user_id, agency_id=getattr(principal, "agency_id", None),
+            mentions_debt=data.party in ("self", "guarantor"), initiated_by="collector")
+    if decision.allowed:
+        return decision.decision_id, None, False
+    if not reason:
+        return decision.decision_id, _block(decision, getattr(principal, "locale", None)), False
+    compliance_svc.override_decision(session, decision_id=decision.decision_id,
+                                     officer=principal, reason=reason, at=at)
+    return decision.decision_id, None, True
 
 
 def _contact_point(session: Session, *, customer_id: str,
@@ -202,16 +242,15 @@ def record_contact(session: Session, *, app: Any, principal: PrincipalLike, case
         raise InvalidInput(f"case {case_id} is {case.status}", field="case_id")
     _contact_point(session, customer_id=case.customer_id, contact_id=data.contact_id)
     flags = check_note(data.note, override_reason=data.note_override_reason)
-    decision_id, block = decide(session, app=app, principal=principal, case=case, data=data,
-                                at=at)
+    decision_id, block, overridden = decide(session, app=app, principal=principal, case=case,
+                                            data=data, at=at)
     if block is not None:
         return Recorded(None, decision_id=decision_id, blocked=block)
     attempt = ContactAttempt(
         case_id=case_id, customer_id=case.customer_id, contact_id=data.contact_id,
         user_id=principal.user_id, agency_id=getattr(principal, "agency_id", None), at=at,
         channel=data.channel, party=data.party, result=data.result, initiated_by="collector",
-        overdue_reason=data.overdue_reason or None, decision_id=_int_or_none(decision_id),
-        source=source)
+        overdue_reason=data.overdue_reason or None, decision_id=decision_id, source=source)
     session.add(attempt)
     session.flush()
     out = _follow_ups(session, app=app, principal=principal, case=case, data=data,
@@ -221,17 +260,11 @@ def record_contact(session: Session, *, app: Any, principal: PrincipalLike, case
                  object_type="contact_attempt", object_id=attempt.attempt_id,
                  detail={"case_id": case_id, "channel": data.channel, "party": data.party,
                          "result": data.result, "decision_id": decision_id,
+                         "overridden": overridden,
                          "promise_id": out["promise_id"], "task_id": out["task_id"],
                          "note_id": out["note_id"]}, at=at)
     return Recorded(attempt.attempt_id, out["promise_id"], out["task_id"], out["note_id"],
                     decision_id, None, sorted({f["category"] for f in flags}))
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _follow_ups(session: Session, *, app: Any, principal: PrincipalLike, case: Any,

@@ -178,16 +178,26 @@ class ContactIn(BaseModel):
     promise_due: Day | None = None
     callback_at: When | None = None
     note: Text | None = Field(default=None, max_length=4000)
-    compliance_override_reason: Text | None = Field(default=None, max_length=500)
+    compliance_override_reason: Text | None = Field(
+        default=None, max_length=500,
+        description="A compliance officer's reason to override a block (audited).")
+    override_decision_id: int | None = Field(
+        default=None, ge=1, le=2_147_483_647,
+        description="The blocked decision (from a 409 answer) the officer overrides.")
     note_override_reason: Text | None = Field(default=None, max_length=500)
 
 
 class BlockOut(BaseModel):
-    decision_id: Any = None
+    """Why the compliance engine blocked the contact (409); nothing but the decision is
+    stored."""
+
+    decision_id: int
     rules: list[str]
-    explanation: str
-    local_time: Any = None
-    next_allowed_at: Any = None
+    explanation: str = Field(description="In the caller's language.")
+    local_time: datetime = Field(description="The borrower's local time, with its offset.")
+    next_allowed_at: datetime | None = Field(
+        description="Borrower local time; null while a hold lasts.")
+    zone: str
 
 
 class ContactOut(BaseModel):
@@ -195,7 +205,7 @@ class ContactOut(BaseModel):
     promise_id: int | None
     task_id: int | None
     note_id: int | None
-    decision_id: Any = None
+    decision_id: int | None = None
     blocked: BlockOut | None = None
     note_flags: list[str] = []
 

@@ -99,6 +99,14 @@ def _parse_date(value: str, name: str) -> date | None:
         raise InvalidInput(f"{name} is not a date (YYYY-MM-DD)", field=name) from exc
 
 
+def _parse_id(value: str, name: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or not 0 < int(value) <= 2_147_483_647:
+        raise InvalidInput(f"{name} is not a decision number", field=name)
+    return int(value)
+
+
 def _parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
     """``datetime-local`` input in the reporting zone."""
     try:
@@ -119,6 +127,7 @@ def record_contact(request: Request, session: DbSession, principal: CurrentPrinc
                    callback_at: Annotated[str, Form()] = "",
                    note: Annotated[str, Form()] = "",
                    compliance_override_reason: Annotated[str, Form()] = "",
+                   override_decision_id: Annotated[str, Form()] = "",
                    note_override_reason: Annotated[str, Form()] = "") -> Response:
     """Save the contact; answers the new timeline (HTMX), a block, or the field error."""
     app = get_app(request)
@@ -131,6 +140,7 @@ def record_contact(request: Request, session: DbSession, principal: CurrentPrinc
             promise_due=_parse_date(promise_due, "promise_due"),
             callback_at=_parse_local_time(callback_at, zone), note=note or None,
             compliance_override_reason=compliance_override_reason or None,
+            override_decision_id=_parse_id(override_decision_id, "override_decision_id"),
             note_override_reason=note_override_reason or None)
         outcome = contacts.record_contact(session, app=app, principal=principal,
                                           case_id=case_id, data=data, at=app.clock(),
@@ -147,7 +157,7 @@ def record_contact(request: Request, session: DbSession, principal: CurrentPrinc
                       {"status": exc.status, "error": exc.to_dict()}, status_code=exc.status)
     if outcome.blocked is not None:
         return render(request, "partials/contact_blocked.html",
-                      {"block": outcome.blocked, "zone": zone,
+                      {"block": outcome.blocked, "case_id": case_id,
                        "may_override": principal.role in contacts.OVERRIDE_ROLES},
                       status_code=409)
     return render(request, "partials/contact_saved.html",
