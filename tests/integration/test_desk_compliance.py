@@ -171,3 +171,60 @@ def test_a_collector_cannot_override(desk: dict[str, Any]) -> None:
                 compliance_override_reason="I think it is fine")
     assert res.status_code == 403
     assert _counts(desk["app"]) == (0, 1, 0)
+
+
+def test_holds_are_set_and_lifted_in_the_account_view_and_block_contact(
+        desk: dict[str, Any]) -> None:
+    desk["clock"].now = MORNING
+    client, case_id = desk["client"], desk["case_id"]
+    ann, olga = desk["people"]["ann"]["web"], desk["people"]["olga"]["web"]
+    client.cookies.set(SESSION_COOKIE, ann.token)
+    res = client.post(f"/cases/{case_id}/holds", follow_redirects=False, data={
+        "flag": "cease_communication", "reason": "客户书面要求停止联系",
+        "csrf_token": ann.csrf_token})
+    assert res.status_code == 303 and res.headers["location"] == f"/cases/{case_id}#holds"
+    bad = client.post(f"/cases/{case_id}/holds", data={
+        "flag": "dispute", "reason": "", "csrf_token": ann.csrf_token})
+    assert bad.status_code == 422 and 'id="holds-error"' in bad.text
+    page = client.get(f"/cases/{case_id}").text
+    row = re.search(r'<tr data-flag="cease_communication" data-flag-id="(\d+)">(.*?)</tr>',
+                    page, re.S)
+    assert row and "ann" in row.group(2) and "客户书面要求停止联系" in row.group(2)
+    assert "lift-hold" not in page  # collectors set holds, officers lift them
+    res = _post(desk, "ann", "h1")  # the engine now blocks the borrower
+    assert res.status_code == 409
+    assert res.json()["blocked"]["rules"] == ["cn.cease_communication"]
+    assert res.json()["blocked"]["next_allowed_at"] is None
+    api = client.get(f"/api/v1/accounts/{case_id}", headers=desk["people"]["ann"]["api"])
+    assert [(h["flag"], h["set_by"]) for h in api.json()["holds"]] == [
+        ("cease_communication", "ann")]
+    flag_id = row.group(1)
+    assert client.post(f"/cases/{case_id}/holds/{flag_id}/lift", data={
+        "reason": "mistake", "csrf_token": ann.csrf_token}).status_code == 403
+    client.cookies.set(SESSION_COOKIE, olga.token)
+    res = client.post(f"/cases/{case_id}/holds/{flag_id}/lift", follow_redirects=False,
+                      data={"reason": "request withdrawn in writing",
+                            "csrf_token": olga.csrf_token})
+    assert res.status_code == 303
+    assert 'data-flag="cease_communication"' not in client.get(f"/cases/{case_id}").text
+    assert _post(desk, "ann", "h2").status_code == 201
+
+
+def test_a_refusing_contact_is_marked_and_out_of_scope_cases_are_refused(
+        desk: dict[str, Any]) -> None:
+    app, client, case_id = desk["app"], desk["client"], desk["case_id"]
+    ann = desk["people"]["ann"]["web"]
+    other = make_case(app, assigned_to=make_user(app, username="bob"))
+    spouse = desk["contact_id"].replace("self", "fam")  # the factory's second contact
+    client.cookies.set(SESSION_COOKIE, ann.token)
+    res = client.post(f"/cases/{case_id}/holds", follow_redirects=False, data={
+        "flag": "refused_contact", "contact_id": spouse, "reason": "spouse asked us to stop",
+        "csrf_token": ann.csrf_token})
+    assert res.status_code == 303
+    page = client.get(f"/cases/{case_id}").text
+    spouse_row = re.search(rf'<tr data-contact-id="{spouse}">(.*?)</tr>', page, re.S)
+    assert spouse_row and "This contact refused further contact" not in page  # zh-CN user
+    assert "该联系人已拒绝再被联系" in spouse_row.group(1)
+    assert client.post(f"/cases/{other}/holds", data={
+        "flag": "dispute", "reason": "not my case", "csrf_token": ann.csrf_token}
+    ).status_code == 403

@@ -106,8 +106,16 @@ class TestContactActions:
         assert may == ("call", "locate_only") and caution
 
     def test_hold_blocks_the_borrower(self) -> None:
+        for hold in ("cease_communication", "bankruptcy", "breathing_space", "dispute"):
+            assert contact_actions(channel="phone", relation="self", consent=True,
+                                   flags={hold}) == ((), "desk.contact.caution.hold")
+
+    def test_opt_outs_and_refusals(self) -> None:
         assert contact_actions(channel="phone", relation="self", consent=True,
-                               flags={"cease_communication"})[0] == ()
+                               flags={"opt_out_sms"}) == (("call",),
+                                                          "desk.contact.caution.opt_out")
+        assert contact_actions(channel="phone", relation="spouse", consent=False,
+                               flags={"unreachable", "refused_contact"})[0] == ()
 
 
 class TestValidateContact:

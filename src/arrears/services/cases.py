@@ -301,44 +301,89 @@ class TimelineItem:
     decision_id: int | None = None
 
 
+#: Holds on the borrower that stop every collection contact (the engine decides exemptions).
+HOLD_FLAGS = frozenset({"cease_communication", "dispute", "validation_pending",
+                        "attorney_represented", "bankruptcy", "deceased", "hardship_hold",
+                        "breathing_space"})
+_OPT_OUTS = {"opt_out_call": "call", "opt_out_sms": "sms", "opt_out_email": "email",
+             "opt_out_letter": "letter"}
+
+
 def contact_actions(*, channel: str, relation: str, consent: bool,
                     flags: set[str]) -> tuple[tuple[str, ...], str | None]:
     """What the desk offers for one contact point, and the caution to show beside it.
 
-    The compliance engine still decides each attempt; this is the collector's guide.
+    ``flags`` are the customer's flags plus those set on this contact point. The compliance
+    engine still decides each attempt; this is the collector's guide.
     """
+    if "refused_contact" in flags:
+        return (), "desk.contact.caution.refused"
     by_channel = {"phone": ("call", "sms"), "sms": ("sms",), "email": ("email",),
                   "mail": ("letter",)}
-    actions = by_channel.get(channel, ())
+    opted_out = {_OPT_OUTS[f] for f in flags if f in _OPT_OUTS}
+    actions = tuple(a for a in by_channel.get(channel, ()) if a not in opted_out)
     if relation in ("self", "guarantor"):
-        if "cease_communication" in flags or "deceased" in flags:
+        if flags & HOLD_FLAGS:
             return (), "desk.contact.caution.hold"
-        return actions, None
+        return actions, "desk.contact.caution.opt_out" if opted_out else None
     if "unreachable" not in flags:
         return (), "desk.contact.caution.third_party_blocked"
     return tuple(a for a in actions if a == "call") + ("locate_only",), \
         "desk.contact.caution.third_party"
 
 
+@dataclass(frozen=True)
+class HoldView:
+    """An active hold or flag with who set it, when, why and until when."""
+
+    flag_id: int
+    flag: str
+    contact_id: str | None
+    contact_masked: str | None
+    until: date | None
+    set_by: str
+    set_at: datetime
+    reason: str
+
+
+def active_holds(session: Session, *, customer_id: str, as_of: date) -> list[HoldView]:
+    """The customer's flags not lifted and not past their end date, newest first."""
+    from arrears.adapters.db.tables import ContactPoint, CustomerFlag
+
+    rows = session.execute(
+        select(CustomerFlag, ContactPoint.value_masked)
+        .outerjoin(ContactPoint, ContactPoint.contact_id == CustomerFlag.contact_id)
+        .where(CustomerFlag.customer_id == customer_id, CustomerFlag.lifted_at.is_(None),
+               or_(CustomerFlag.until.is_(None), CustomerFlag.until >= as_of))
+        .order_by(CustomerFlag.flag_id.desc())).all()
+    return [HoldView(f.flag_id, f.flag, f.contact_id, masked, f.until, f.set_by,
+                     utc_aware(f.set_at), f.reason) for f, masked in rows]
+
+
 def active_flags(session: Session, *, customer_id: str, as_of: date) -> set[str]:
-    from arrears.adapters.db.tables import CustomerFlag
-
-    rows = session.scalars(select(CustomerFlag.flag).where(
-        CustomerFlag.customer_id == customer_id, CustomerFlag.lifted_at.is_(None),
-        or_(CustomerFlag.until.is_(None), CustomerFlag.until >= as_of))).all()
-    return set(rows)
+    """Names of the customer-wide active flags (flags on one contact point excluded)."""
+    return {h.flag for h in active_holds(session, customer_id=customer_id, as_of=as_of)
+            if h.contact_id is None}
 
 
-def contact_views(session: Session, *, customer_id: str, flags: set[str]) -> list[ContactView]:
+def contact_views(session: Session, *, customer_id: str, flags: set[str],
+                  holds: list[HoldView] | None = None) -> list[ContactView]:
+    """The customer's contact points with what may be done with each (customer-wide
+    ``flags`` plus the ``holds`` set on that point)."""
     from arrears.adapters.db.tables import ContactPoint
 
+    per_point: dict[str, set[str]] = {}
+    for h in holds or []:
+        if h.contact_id:
+            per_point.setdefault(h.contact_id, set()).add(h.flag)
     points = session.scalars(select(ContactPoint).where(ContactPoint.customer_id == customer_id)
                              .order_by(ContactPoint.is_primary.desc(),
                                        ContactPoint.contact_id)).all()
     out = []
     for p in points:
         may, caution = contact_actions(channel=p.channel, relation=p.relation,
-                                       consent=bool(p.consent), flags=flags)
+                                       consent=bool(p.consent),
+                                       flags=flags | per_point.get(p.contact_id, set()))
         out.append(ContactView(p.contact_id, p.channel, p.relation, p.value_masked,
                                bool(p.is_primary), bool(p.consent), may, caution))
     return out
@@ -428,6 +473,7 @@ class AccountView:
     region: str | None
     timezone: str | None
     flags: list[str]
+    holds: list[HoldView]
     contacts: list[ContactView]
     loans: list[LoanView]
     open_promises: list[TimelineItem]
@@ -488,7 +534,8 @@ def account_view(session: Session, *, app: Any, principal: PrincipalLike, case_i
     customer = session.get(Customer, case.customer_id)
     if customer is None:
         raise NotFound(f"case {case_id} has no customer record", field="case_id")
-    flags = active_flags(session, customer_id=customer.customer_id, as_of=as_of)
+    holds = active_holds(session, customer_id=customer.customer_id, as_of=as_of)
+    flags = {h.flag for h in holds if h.contact_id is None}
     events = timeline(session, case_id=case_id)
     loans = _loans(session, case_id)
     names = dict(session.execute(select(User.user_id, User.username).where(
@@ -504,7 +551,9 @@ def account_view(session: Session, *, app: Any, principal: PrincipalLike, case_i
         address_masked=customer.address_masked,
         language=customer.preferred_language or "zh-CN", region=customer.region,
         timezone=customer.timezone or customer.address_timezone, flags=sorted(flags),
-        contacts=contact_views(session, customer_id=customer.customer_id, flags=flags),
+        holds=holds,
+        contacts=contact_views(session, customer_id=customer.customer_id, flags=flags,
+                               holds=holds),
         loans=loans,
         open_promises=[e for e in events if e.kind == "promise" and e.status == "open"],
         plans=_plans(session, case_id), timeline=events,

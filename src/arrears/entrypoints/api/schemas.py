@@ -141,6 +141,20 @@ class TimelineOut(BaseModel):
     flagged: list[str] = []
 
 
+class HoldOut(BaseModel):
+    """An active hold or flag: who set it, when, why, until when (and on which contact)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    flag_id: int
+    flag: str
+    contact_id: str | None
+    contact_masked: str | None
+    until: date | None
+    set_by: str
+    set_at: datetime
+    reason: str
+
+
 class AccountOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     case_id: int
@@ -159,6 +173,7 @@ class AccountOut(BaseModel):
     address_masked: str | None
     language: str
     flags: list[str]
+    holds: list[HoldOut]
     contacts: list[ContactPointOut]
     loans: list[LoanOut]
     plans: list[PlanOut]

@@ -10,14 +10,14 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from arrears.adapters.db.tables import ContactAttempt
 from arrears.entrypoints.deps import CurrentPrincipal, DbSession, Principal, get_app, render
 from arrears.errors import ArrearsError, InvalidInput
 from arrears.i18n import t
-from arrears.services import cases, contacts, scripts
+from arrears.services import cases, compliance, contacts, scripts
 
 router = APIRouter(include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2_147_483_647)]
@@ -54,13 +54,17 @@ def script_for(session: Any, *, app: Any, view: cases.AccountView,
 
 
 def _context(session: Any, request: Request, principal: Principal, case_id: int) -> dict[str, Any]:
+    from arrears.entrypoints.desk.compliance import LIFTERS, SETTERS
+
     app = get_app(request)
     view = cases.account_view(session, app=app, principal=principal, case_id=case_id,
                               as_of=app.today())
     return {"acct": view, "script": script_for(session, app=app, view=view, principal=principal),
             "channels": contacts.CHANNELS, "parties": contacts.PARTIES,
             "results": contacts.RESULTS, "reasons": contacts.OVERDUE_REASONS,
-            "zone": _zone(app), "may_override": principal.role in contacts.OVERRIDE_ROLES}
+            "zone": _zone(app), "may_override": principal.role in contacts.OVERRIDE_ROLES,
+            "hold_flags": compliance.SETTABLE_FLAGS, "may_set_hold": principal.role in SETTERS,
+            "may_lift_hold": principal.role in LIFTERS}
 
 
 @router.get("/cases/{case_id}")
@@ -68,6 +72,67 @@ def account_page(request: Request, session: DbSession, principal: CurrentPrincip
                  case_id: CaseId) -> Response:
     """The account view of one case (403 outside the principal's scope)."""
     return render(request, "account.html", _context(session, request, principal, case_id))
+
+
+def _hold_action(request: Request, session: Any, principal: Principal, case_id: int,
+                 roles: tuple[str, ...], action: Any) -> Response:
+    """Run a hold change for a case in the principal's scope; back to the account view, or
+    the account view with the error in the holds panel."""
+    from arrears.errors import Forbidden
+
+    try:
+        case = cases.load_case(session, principal=principal, case_id=case_id)
+        if principal.role not in roles:
+            raise Forbidden(t("desk.error.role_forbidden", principal.locale,
+                              role=principal.role, roles=", ".join(roles)))
+        action(case.customer_id)
+    except ArrearsError as exc:
+        if exc.status >= 500 or exc.status in (401, 403, 404):
+            raise
+        session.rollback()
+        ctx = _context(session, request, principal, case_id)
+        return render(request, "account.html", {**ctx, "holds_error": exc.to_dict()},
+                      status_code=exc.status)
+    return RedirectResponse(f"/cases/{case_id}#holds", status_code=303)
+
+
+@router.post("/cases/{case_id}/holds")
+def set_hold(request: Request, session: DbSession, principal: CurrentPrincipal,
+             case_id: CaseId, flag: Annotated[str, Form(max_length=40)] = "",
+             reason: Annotated[str, Form(max_length=2000)] = "",
+             until: Annotated[str, Form(max_length=10)] = "",
+             contact_id: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """Set a hold or flag on the case's customer (or one of its contacts), with why."""
+    from arrears.entrypoints.desk.compliance import SETTERS
+
+    at = get_app(request).clock()
+
+    def act(customer_id: str) -> None:
+        compliance.set_flag(session, customer_id=customer_id, flag=flag, reason=reason,
+                            by=principal.username, at=at, contact_id=contact_id or None,
+                            until=_parse_date(until, "until"))
+
+    return _hold_action(request, session, principal, case_id, SETTERS, act)
+
+
+@router.post("/cases/{case_id}/holds/{flag_id}/lift")
+def lift_hold(request: Request, session: DbSession, principal: CurrentPrincipal,
+              case_id: CaseId, flag_id: Annotated[int, Path(ge=1, le=2_147_483_647)],
+              reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Lift one of the customer's holds, with why (compliance officers and admins)."""
+    from arrears.adapters.db.tables import CustomerFlag
+    from arrears.entrypoints.desk.compliance import LIFTERS
+
+    at = get_app(request).clock()
+
+    def act(customer_id: str) -> None:
+        row = session.get(CustomerFlag, flag_id)
+        if row is None or row.customer_id != customer_id:
+            raise InvalidInput("no such hold on this customer", field="flag_id")
+        compliance.lift_flag(session, flag_id=flag_id, reason=reason, by=principal.username,
+                             at=at)
+
+    return _hold_action(request, session, principal, case_id, LIFTERS, act)
 
 
 @router.get("/cases/{case_id}/timeline")
