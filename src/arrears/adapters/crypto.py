@@ -14,7 +14,8 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,6 +32,19 @@ class CryptoError(ArrearsError):
 class KeyRing:
     keys: tuple[tuple[str, bytes], ...]  # (kid, 32-byte key); first encrypts
     index_key: bytes
+    _ciphers: dict[str, AESGCM] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False, hash=False)
+
+    def _cipher(self, kid: str, key: bytes) -> AESGCM:
+        """One AESGCM object per key, made once: building it costs more than a short value."""
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            cipher = self._ciphers[kid] = AESGCM(key)
+        return cipher
+
+    @cached_property
+    def _by_kid(self) -> dict[str, bytes]:
+        return dict(self.keys)
 
     @property
     def active_kid(self) -> str:
@@ -41,7 +55,7 @@ class KeyRing:
             return None
         kid, key = self.keys[0]
         nonce = os.urandom(12)
-        ct = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), kid.encode())
+        ct = self._cipher(kid, key).encrypt(nonce, plaintext.encode("utf-8"), kid.encode())
         return f"v1:{kid}:{base64.b64encode(nonce + ct).decode()}"
 
     def decrypt(self, token: str | None) -> str | None:
@@ -51,11 +65,11 @@ class KeyRing:
             version, kid, payload = token.split(":", 2)
         except ValueError as exc:
             raise CryptoError("not an encrypted value") from exc
-        key = dict(self.keys).get(kid)
+        key = self._by_kid.get(kid)
         if version != "v1" or key is None:
             raise CryptoError(f"no key {kid!r} in the key ring")
         raw = base64.b64decode(payload)
-        return AESGCM(key).decrypt(raw[:12], raw[12:], kid.encode()).decode("utf-8")
+        return self._cipher(kid, key).decrypt(raw[:12], raw[12:], kid.encode()).decode("utf-8")
 
     def needs_rotation(self, token: str | None) -> bool:
         return token is not None and token.split(":", 2)[1] != self.active_kid

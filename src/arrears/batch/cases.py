@@ -21,8 +21,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+import pyarrow as pa
+from sqlalchemy import Connection, delete, func, select
 
+from arrears.adapters.db.bulk import bulk_insert, bulk_update
 from arrears.adapters.db.tables import (
     CollectionCase,
     ContactPoint,
@@ -147,37 +149,23 @@ def _figures(debt: CustomerDebt, *, as_of: date, buckets: Any) -> dict[str, Any]
 
 def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDebt],
                as_of: date, buckets: Any) -> None:
-    """Insert, update, reopen and close cases with one executemany each."""
+    """Insert new cases, then update, reopen and close cases, each in one executemany."""
     cases = CollectionCase.__table__
     if plan.to_open:
-        conn.execute(insert(cases), [
+        bulk_insert(conn, cases, [
             {"customer_id": c, "status": "open", "opened_on": as_of, "version": 1,
              **_figures(debts[c], as_of=as_of, buckets=buckets)} for c in plan.to_open])
-    changes = [{"b_case_id": k, "b_status": "open", "b_closed_on": None, "b_reason": None,
-                **{f"b_{n}": v for n, v in _figures(debts[c], as_of=as_of,
-                                                     buckets=buckets).items()}}
+    figures = ("as_of", "currency", "dpd", "bucket", "overdue_amount",
+               "outstanding_principal", "loan_count")
+    changes = [("open", None, None, *_figures(debts[c], as_of=as_of, buckets=buckets).values(), k)
                for c, k in {**plan.to_update, **plan.to_reopen}.items()]
     zero = Decimal("0.00")
-    changes += [{"b_case_id": k, "b_status": "closed", "b_closed_on": as_of,
-                 "b_reason": "cured", "b_as_of": as_of, "b_currency": None, "b_dpd": 0,
-                 "b_bucket": buckets[0].name, "b_overdue_amount": zero,
-                 "b_outstanding_principal": None, "b_loan_count": 0}
+    # A closed case keeps its currency, outstanding principal and loan count (NULL: kept).
+    changes += [("closed", as_of, "cured", as_of, None, 0, buckets[0].name, zero, None, 0, k)
                 for k in plan.to_close.values()]
-    if not changes:
-        return
-    stmt = (update(cases).where(cases.c.case_id == bindparam("b_case_id")).values(
-        status=bindparam("b_status"), closed_on=bindparam("b_closed_on"),
-        close_reason=bindparam("b_reason"), as_of=bindparam("b_as_of"),
-        currency=func.coalesce(bindparam("b_currency", type_=cases.c.currency.type),
-                               cases.c.currency),
-        dpd=bindparam("b_dpd"), bucket=bindparam("b_bucket"),
-        overdue_amount=bindparam("b_overdue_amount"),
-        outstanding_principal=func.coalesce(
-            bindparam("b_outstanding_principal", type_=cases.c.outstanding_principal.type),
-            cases.c.outstanding_principal),
-        loan_count=func.coalesce(bindparam("b_loan_count", type_=cases.c.loan_count.type),
-                                 cases.c.loan_count)))
-    conn.execute(stmt, changes)
+    bulk_update(conn, cases, keys=["case_id"], rows=changes,
+                columns=["status", "closed_on", "close_reason", *figures],
+                coalesce=("currency", "outstanding_principal", "loan_count"))
 
 
 def copy_customers(conn: Connection, *, app: Any, customer_ids: list[str]) -> int:
@@ -190,13 +178,12 @@ def copy_customers(conn: Connection, *, app: Any, customer_ids: list[str]) -> in
         return 0
     engine = portfolio_engine(app)
     rows = fetch_for(engine, "customers", CUSTOMER_COLS, "customer_id", wanted)
-    conn.execute(insert(Customer.__table__), [_customer_row(r) for r in rows])
+    bulk_insert(conn, Customer.__table__, [_customer_row(r) for r in rows])
     contacts = fetch_for(engine, "contacts", CONTACT_COLS, "customer_id", wanted)
     have_contacts = set(conn.execute(select(ContactPoint.contact_id)).scalars())
     fresh = [dict(zip(CONTACT_COLS, r, strict=True)) for r in contacts
              if r[0] not in have_contacts]
-    if fresh:
-        conn.execute(insert(ContactPoint.__table__), fresh)
+    bulk_insert(conn, ContactPoint.__table__, fresh)
     return len(rows)
 
 
@@ -216,7 +203,20 @@ def _customer_row(row: tuple[Any, ...]) -> dict[str, Any]:
 
 def fetch_for(engine: Any, table: str, cols: tuple[str, ...], key: str,
               ids: list[str], chunk: int = 5_000) -> list[tuple[Any, ...]]:
-    """Rows of an engine table whose ``key`` is in ``ids`` (in chunks of literal lists)."""
+    """Rows of an engine table whose ``key`` is in ``ids``.
+
+    DuckDB joins with the ids handed over as an Arrow table (one scan of the table);
+    other engines get chunks of literal lists.
+    """
+    if engine.is_duckdb:
+        con = engine.backend.con
+        con.register("_wanted_ids", pa.table({"id": pa.array(ids, type=pa.string())}))
+        try:
+            return list(con.execute(
+                f"SELECT {', '.join('t.' + c for c in cols)} FROM {table} t "
+                f"SEMI JOIN _wanted_ids w ON w.id = t.{key}").fetchall())
+        finally:
+            con.unregister("_wanted_ids")
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
@@ -238,24 +238,3 @@ def write_positions(conn: Connection, *, loans: list[dict[str, Any]], as_of: dat
     return len(rows)
 
 
-def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT many rows straight through the driver's executemany.
-
-    SQLAlchemy's per-row parameter processing costs more than the insert itself at a
-    million rows; the values here are already plain (str, int, date, Decimal), and
-    SQLite, which takes no Decimal, gets the decimal text (NUMERIC affinity stores it
-    as the same number SQLAlchemy would have stored).
-    """
-    if not rows:
-        return
-    names = list(rows[0])
-    sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-           f"VALUES ({', '.join(mark for _ in names)})")
-    if sqlite:
-        params = [tuple(str(v) if isinstance(v, Decimal) else v for v in r.values())
-                  for r in rows]
-    else:
-        params = [tuple(r.values()) for r in rows]
-    conn.exec_driver_sql(sql, params)

@@ -15,9 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from arrears.adapters.db.bulk import bulk_insert, bulk_update
 from arrears.adapters.db.tables import (
     Agency,
     CollectionCase,
@@ -171,18 +172,13 @@ def allocate_day(session: Session, *, app: Any, as_of: date) -> AllocationResult
     history += [{"case_id": cid, "as_of": as_of, "user_id": None, "team_id": None,
                  "agency_id": ag, "changed": changed, "reason": why}
                 for cid, (ag, why, changed) in agency_of.items()]
-    if history:
-        session.execute(insert(CaseAllocation), history)
+    bulk_insert(session.connection(), CaseAllocation.__table__, history)
     current = {r.case_id: (r.assigned_to, r.current_team, r.agency_id) for r in rows}
     wanted = {a.case_id: (a.user_id, a.team, None) for a in results}
     wanted |= {cid: (None, team_of.get(cid), ag) for cid, (ag, _w, _c) in agency_of.items()}
-    updates = [{"cid": cid, "user": u, "team": t, "agency": ag}
-               for cid, (u, t, ag) in wanted.items() if (u, t, ag) != current[cid]]
-    if updates:
-        session.execute(update(CollectionCase.__table__)
-                        .where(CollectionCase.__table__.c.case_id == bindparam("cid"))
-                        .values(assigned_to=bindparam("user"), team_id=bindparam("team"),
-                                agency_id=bindparam("agency")), updates)
+    updates = [(u, t, ag, cid) for cid, (u, t, ag) in wanted.items() if (u, t, ag) != current[cid]]
+    bulk_update(session.connection(), CollectionCase.__table__, keys=["case_id"],
+                columns=["assigned_to", "team_id", "agency_id"], rows=updates)
     return AllocationResult(cases=len(rows), changed=sum(a.changed for a in results),
                             queued=sum(1 for a in results if a.user_id is None),
                             placed=placed, recalled=recalled)

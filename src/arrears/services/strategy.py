@@ -17,10 +17,11 @@ from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import delete, func, insert, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
+from arrears.adapters.db.bulk import bulk_insert
 from arrears.adapters.db.tables import (
     CollectionCase,
     ContactAttempt,
@@ -254,8 +255,7 @@ def _arms(session: Session, strategy: Strategy, rows: list[CaseRow], as_of: date
                             "dpd": r.facts.dpd, "overdue_amount": r.overdue})
         elif known[cid] not in arm_names:
             known[cid] = strategy.arms[0].name  # the arm was dropped: back to the champion
-    if new:
-        session.execute(insert(StrategyAssignment), new)
+    bulk_insert(session.connection(), StrategyAssignment.__table__, new)
     return known
 
 
@@ -293,8 +293,7 @@ def assign_day(session: Session, *, app: Any, as_of: date) -> AssignResult:
         treatments.append((r, t))
         moved += priors.get(cid) is None or priors[cid].path != t.path
         out.append(_treatment_row(active, t, r, as_of))
-    if out:
-        session.execute(insert(CaseTreatment), out)
+    bulk_insert(session.connection(), CaseTreatment.__table__, out)
     messages = enqueue_step_messages(session, app=app, as_of=as_of, items=[
         (r.facts.case_id, r.customer_id, r.facts.language, t) for r, t in treatments
         if t.step.sends_message])
