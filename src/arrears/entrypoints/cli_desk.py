@@ -77,6 +77,56 @@ def users_list() -> None:
     console.print(table)
 
 
+def _user_change(username: str, change: str) -> None:
+    from sqlalchemy import select
+
+    from arrears.adapters.db.base import unit_of_work
+    from arrears.adapters.db.tables import User
+    from arrears.errors import NotFound
+    from arrears.services import auth
+
+    application = get_app()
+    at = application.clock()
+    with unit_of_work(application.session_factory) as session:
+        user_id = session.scalar(select(User.user_id).where(User.username == username))
+        if user_id is None:
+            raise NotFound(f"no user {username!r}", field="username")
+        if change == "reset":
+            password = auth.reset_password(session, user_id=user_id, actor="cli", at=at)
+            console.print(f"new password of {username} (shown once): {password}",
+                          soft_wrap=True, markup=False)
+        elif change == "unlock":
+            auth.unlock_user(session, user_id=user_id, actor="cli", at=at)
+        else:
+            auth.set_active(session, user_id=user_id, active=change == "activate",
+                            actor="cli", at=at)
+    console.print(f"[green]{change}[/] {username}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: str = typer.Argument(..., help="Sign-in name.")) -> None:
+    """Deactivate a user: signed out everywhere, API tokens refused."""
+    _user_change(username, "deactivate")
+
+
+@users_app.command("activate")
+def users_activate(username: str = typer.Argument(..., help="Sign-in name.")) -> None:
+    """Reactivate a deactivated user."""
+    _user_change(username, "activate")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str = typer.Argument(..., help="Sign-in name.")) -> None:
+    """Lift a lock-out after repeated failed sign-ins."""
+    _user_change(username, "unlock")
+
+
+@users_app.command("reset-password")
+def users_reset_password(username: str = typer.Argument(..., help="Sign-in name.")) -> None:
+    """Give a user a new random password (printed once) and sign them out."""
+    _user_change(username, "reset")
+
+
 @users_app.command("token")
 def users_token(username: str = typer.Argument(..., help="The user the system acts as."),
                 name: str = typer.Option("api", help="What the token is for.")) -> None:

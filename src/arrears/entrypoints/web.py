@@ -149,6 +149,8 @@ def create_app(app: Any) -> FastAPI:
     web.include_router(queue.router)
     web.include_router(account.router)
     web.include_router(scripts.router)
+    from arrears.entrypoints.desk import users as desk_users
+    web.include_router(desk_users.router)
     from arrears.entrypoints.api import desk as api_desk
 
     web.include_router(api_desk.router, prefix=API_PREFIX)

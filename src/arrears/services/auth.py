@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from arrears.adapters.db.base import unit_of_work
 from arrears.adapters.db.tables import Agency, ApiToken, User, WebSession
-from arrears.errors import ArrearsError, Conflict, InvalidInput
+from arrears.errors import ArrearsError, Conflict, InvalidInput, NotFound
+from arrears.i18n import LOCALES
 from arrears.services.audit import append_audit, utc_naive
 
 ROLES = ("collector", "team_lead", "qa_reviewer", "compliance_officer", "admin", "agency")
@@ -60,6 +61,18 @@ def check_password(password_hash: str, password: str) -> bool:
         return False
 
 
+class LastAdmin(Conflict):
+    code = "last_admin"
+
+
+def _validate_locale(locale: str | None) -> str | None:
+    if not locale:
+        return None
+    if locale not in LOCALES:
+        raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+    return locale
+
+
 def _validate_user(*, username: str, password: str, role: str,
                    agency_id: str | None) -> None:
     if not username or len(username) > 64 or not username.replace("_", "").replace(
@@ -81,6 +94,8 @@ def create_user(session: Session, *, username: str, password: str, role: str,
                 actor: str = "system", at: datetime) -> User:
     """Create a user (the agency is created when it does not exist yet)."""
     _validate_user(username=username, password=password, role=role, agency_id=agency_id)
+    locale = _validate_locale(locale)
+    team_id, agency_id = team_id or None, agency_id or None
     if session.scalar(select(User.user_id).where(User.username == username)) is not None:
         raise Conflict(f"user {username!r} already exists", field="username")
     if agency_id and session.get(Agency, agency_id) is None:
@@ -95,6 +110,92 @@ def create_user(session: Session, *, username: str, password: str, role: str,
                                                  "team_id": team_id, "agency_id": agency_id},
                  at=at)
     return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by user name."""
+    return list(session.scalars(select(User).order_by(User.username)).all())
+
+
+def get_user(session: Session, *, user_id: int) -> User:
+    """One user; NotFound otherwise."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="user_id")
+    return user
+
+
+def new_password() -> str:
+    """A random password to hand over once (the user should change it)."""
+    return secrets.token_urlsafe(12)
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+
+
+def set_active(session: Session, *, user_id: int, active: bool, actor: str,
+               at: datetime) -> User:
+    """Deactivate (signs the user out everywhere; tokens stop working) or reactivate a user.
+
+    Nobody deactivates themselves, and the last active administrator stays.
+    """
+    user = get_user(session, user_id=user_id)
+    if not active and user.username == actor:
+        raise Conflict("you cannot deactivate your own account", field="user_id")
+    if not active and user.role == "admin" and user.active:
+        admins = session.scalars(select(User.user_id).where(
+            User.role == "admin", User.active.is_(True))).all()
+        if len(admins) <= 1:
+            raise LastAdmin("the last active administrator cannot be deactivated",
+                            field="user_id")
+    if bool(user.active) != active:
+        user.active = active
+        if not active:
+            _end_sessions(session, user.user_id)
+        append_audit(session, actor=actor,
+                     action="user.activate" if active else "user.deactivate",
+                     object_type="user", object_id=user.user_id,
+                     detail={"username": user.username}, at=at)
+        session.flush()
+    return user
+
+
+def unlock_user(session: Session, *, user_id: int, actor: str, at: datetime) -> User:
+    """Lift a lock-out after failed sign-ins (audited)."""
+    user = get_user(session, user_id=user_id)
+    was = utc_naive(user.locked_until).isoformat() if user.locked_until else None
+    user.locked_until, user.failed_logins = None, 0
+    append_audit(session, actor=actor, action="user.unlock", object_type="user",
+                 object_id=user.user_id, detail={"username": user.username,
+                                                 "locked_until": was}, at=at)
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, *, user_id: int, actor: str, at: datetime,
+                   password: str | None = None) -> str:
+    """Set a new password (a random one when none is given), unlock the account and sign
+    the user out everywhere; returns the password to hand over (shown once, never
+    stored or audited in clear)."""
+    user = get_user(session, user_id=user_id)
+    new = password or new_password()
+    if len(new) < MIN_PASSWORD:
+        raise InvalidInput(f"password must have at least {MIN_PASSWORD} characters",
+                           field="password")
+    user.password_hash = hash_password(new)
+    user.locked_until, user.failed_logins = None, 0
+    _end_sessions(session, user.user_id)
+    append_audit(session, actor=actor, action="user.reset_password", object_type="user",
+                 object_id=user.user_id, detail={"username": user.username,
+                                                 "generated": password is None}, at=at)
+    session.flush()
+    return new
+
+
+def is_locked(user: User, *, at: datetime) -> bool:
+    """Whether the account is locked out at ``at``."""
+    return _locked(user, at)
 
 
 def _locked(user: User, at: datetime) -> bool:
