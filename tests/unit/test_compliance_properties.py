@@ -3,7 +3,7 @@ what the pack blocks."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ events = st.tuples(
     st.sampled_from(["K1", "K2"]),
     st.sampled_from(["conversation", "no_answer", "voicemail", "busy", "not_connected"]),
     st.booleans(),
-).map(lambda e: (BASE + timedelta(minutes=e[0]), e[1], e[2], e[3], None, "L1", e[4],
+).map(lambda e: ((BASE + timedelta(minutes=e[0])).astimezone(UTC).replace(tzinfo=None), e[1], e[2], e[3], None, "L1", e[4],
                  e[5] and e[4] == "conversation", False))
 
 attempts = st.builds(

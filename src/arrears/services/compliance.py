@@ -189,7 +189,7 @@ def history_event(*, at: datetime, channel: str, party: str, contact_id: str | N
                   result: str, initiated_by: str | None) -> tuple[Any, ...]:
     """One stored attempt as the engine's event tuple (see ``model.EV_*``)."""
     inbound = (initiated_by or "collector") in ("customer", "consumer", "borrower", "inbound")
-    return (_utc(at), channel, party or "self", contact_id, None, None,
+    return (_utc(at).replace(tzinfo=None), channel, party or "self", contact_id, None, None,
             _RESULT_MAP.get(result, "conversation"), inbound, False)
 
 

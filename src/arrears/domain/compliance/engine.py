@@ -5,6 +5,10 @@ check ``(ctx, t, local_times) -> Hit | None`` evaluated at the attempt's time; a
 that blocks says when it would let go (``next_at``), so the earliest time every rule
 allows is found by moving forward from one release time to the next.
 
+History is read once per decision: one pass sorts the events the pack's counters count
+into lists of their (naive UTC) times, sorted, so a count over a local day (or seven) is
+two binary searches, however often the search for the next allowed time asks.
+
 Rules come in tiers: holds (1), who/what/how may be contacted (2), time and counters (3).
 A decision reports the blocking rules of the first tier that blocks: holds are checked
 before counters. All candidate time zones must allow, so the strictest zone wins.
@@ -12,15 +16,14 @@ before counters. All candidate time zones must allow, so the strictest zone wins
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from arrears.domain.compliance.model import (
     BORROWER_PARTIES,
-    EV_AT,
     NOT_CONNECTED,
     PERMITTED_NOTICES,
     REPRESENTATIVES,
@@ -31,10 +34,11 @@ from arrears.domain.compliance.model import (
 )
 from arrears.domain.compliance.packs import DAY, PackRules, format_hhmm
 from arrears.domain.compliance.texts import render
-from arrears.domain.compliance.zones import candidate_zones, zone
+from arrears.domain.compliance.zones import candidate_zones, midnight, zone
 
 HOLD, CONTACT, TIMED = 1, 2, 3
 _ONE_DAY = timedelta(days=1)
+_SIX_DAYS = timedelta(days=6)
 _SEVEN_DAYS = timedelta(days=7)
 _MAX_STEPS = 60
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
@@ -44,19 +48,93 @@ Check = Callable[["Ctx", datetime, list[datetime]], "Hit | None"]
 
 
 class Ctx:
-    """One decision's inputs and the history filtered once per rule."""
+    """One decision's inputs and, once counted, the counters' event times."""
 
-    __slots__ = ("rules", "attempt", "customer", "history", "zones", "memo", "consented")
+    __slots__ = ("rules", "attempt", "customer", "history", "zones", "memo", "consented",
+                 "tally")
 
     def __init__(self, rules: PackRules, attempt: Attempt, customer: Customer,
-                 history: Sequence[tuple[Any, ...]], zones: tuple[ZoneInfo, ...]) -> None:
+                 history: Sequence[tuple[Any, ...]], zones: tuple[tzinfo, ...]) -> None:
         self.rules = rules
         self.attempt = attempt
         self.customer = customer
         self.history = history
         self.zones = zones
         self.memo: dict[str, Any] = {}
-        self.consented = _recent_call_consent(customer, attempt.at)
+        self.consented = bool(customer.consents) and _recent_call_consent(customer, attempt.at)
+        self.tally: dict[str, list[datetime]] | None = None
+
+
+_NONE: list[datetime] = []
+
+
+def _tally_cn(ctx: Ctx) -> dict[str, list[datetime]]:
+    """cn: unanswered calls to the dialled number; conversations with the borrower."""
+    a = ctx.attempt
+    value, cid = a.contact_value, a.contact_id
+    anyone = value is None and cid is None
+    unanswered, talks = [], []
+    for ev in ctx.history:
+        if ev[7]:
+            continue  # the customer called us
+        if ev[6] == "conversation":
+            if ev[2] in BORROWER_PARTIES and (ev[1] == "call" or ev[1] == "visit"):
+                talks.append(ev[0])
+        elif ev[1] == "call" and (anyone or (value is not None and ev[4] == value)
+                                  or (cid is not None and ev[3] == cid)):
+            unanswered.append(ev[0])
+    unanswered.sort()
+    talks.sort()
+    return {"unanswered": unanswered, "conversations": talks}
+
+
+def _tally_gb(ctx: Ctx) -> dict[str, list[datetime]]:
+    """gb: call attempts to the borrower; conversations with the borrower."""
+    calls, talks = [], []
+    for ev in ctx.history:
+        if ev[7] or ev[2] not in BORROWER_PARTIES:
+            continue
+        if ev[1] == "call":
+            calls.append(ev[0])
+        if ev[6] == "conversation" and (ev[1] == "call" or ev[1] == "visit"):
+            talks.append(ev[0])
+    calls.sort()
+    talks.sort()
+    return {"borrower_calls": calls, "conversations": talks}
+
+
+def _tally_us(ctx: Ctx) -> dict[str, list[datetime]]:
+    """us: calls about the debt that count (connected, ours, without consent); telephone
+    conversations with the consumer about the debt."""
+    debt = ctx.attempt.debt_id
+    calls, talks = [], []
+    for ev in ctx.history:
+        if ev[1] != "call" or ev[7] or (debt is not None and ev[5] is not None
+                                         and ev[5] != debt):
+            continue
+        result = ev[6]
+        if result in NOT_CONNECTED:
+            continue
+        if not ev[8]:
+            calls.append(ev[0])
+        if result == "conversation" and ev[2] in BORROWER_PARTIES:
+            talks.append(ev[0])
+    calls.sort()
+    talks.sort()
+    return {"debt_calls": calls, "debt_conversations": talks}
+
+
+_TALLIES = {"cn": _tally_cn, "gb": _tally_gb, "us": _tally_us}
+
+
+def _counted(ctx: Ctx, name: str) -> list[datetime]:
+    """Sorted times of the history events counted as ``name`` (one pass per decision)."""
+    tally = ctx.tally
+    if tally is None:
+        if not ctx.history:
+            return _NONE
+        tally = ctx.tally = _TALLIES[ctx.rules.name](ctx)
+    return tally[name]
 
 
 # ---------------------------------------------------------------- helpers
@@ -65,21 +143,33 @@ def _secs(local: datetime) -> int:
     return local.hour * 3600 + local.minute * 60 + local.second
 
 
+def _hhmm(local: datetime) -> str:
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
 def _in_window(secs: int, start: int, end: int) -> bool:
     if start < end:
         return start <= secs < end
     return secs >= start or secs < end  # the window wraps past midnight
 
 
-@lru_cache(maxsize=8192)
-def _midnight(tz: ZoneInfo, day: date) -> datetime:
-    """Local midnight of ``day`` in ``tz``, as UTC (cheap to compare with any timestamp)."""
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+def _moment(utc: datetime, tz: Any) -> datetime:
+    """A naive UTC time as local time in ``tz``."""
+    return (_UTC_EPOCH + (utc - _NAIVE_EPOCH)).astimezone(tz)
 
 
 def _day_bounds(local: datetime) -> tuple[datetime, datetime]:
-    day = local.date()
-    return _midnight(local.tzinfo, day), _midnight(local.tzinfo, day + _ONE_DAY)  # type: ignore[arg-type]
+    day, tz = local.date(), local.tzinfo
+    return midnight(tz, day), midnight(tz, day + _ONE_DAY)
+
+
+def _count(times: list[datetime], start: datetime, end: datetime) -> int:
+    """How many of the sorted ``times`` fall in [start, end)."""
+    return bisect_left(times, end) - bisect_left(times, start)
 
 
 def _at_secs(local: datetime, secs: int) -> datetime:
@@ -88,7 +178,7 @@ def _at_secs(local: datetime, secs: int) -> datetime:
     if secs <= _secs(local):
         day = day + _ONE_DAY
     if secs >= DAY:
-        return _midnight(local.tzinfo, day + _ONE_DAY).astimezone(local.tzinfo)  # type: ignore[arg-type]
+        return _moment(midnight(local.tzinfo, day + _ONE_DAY), local.tzinfo)
     at = datetime.combine(day, time(secs // 3600, secs % 3600 // 60, secs % 60),
                           tzinfo=local.tzinfo)
     return at
@@ -140,32 +230,16 @@ def _window_hit(ctx: Ctx, loc: list[datetime], start: int, end: int,
     return worst
 
 
-def _matches_debt(ev_debt: Any, debt: str | None) -> bool:
-    return debt is None or ev_debt is None or ev_debt == debt
-
-
-def _times(ctx: Ctx, name: str, keep: Callable[[tuple[Any, ...]], bool]) -> list[datetime]:
-    """Times of the history events ``keep`` selects, computed once per decision."""
-    found = ctx.memo.get(name)
-    if found is None:
-        found = [ev[EV_AT] for ev in ctx.history if keep(ev)]
-        ctx.memo[name] = found
-    return found
-
-
-def _count_day(times: list[datetime], local: datetime) -> int:
-    start, end = _day_bounds(local)
-    return sum(1 for at in times if start <= at < end)
-
-
 def _daily_cap(ctx: Ctx, loc: list[datetime], times: list[datetime], cap: int,
                rule: str, key: str) -> Hit | None:
+    if len(times) < cap:
+        return None
     for local in loc:
-        count = _count_day(times, local)
+        start, end = _day_bounds(local)
+        count = _count(times, start, end)
         if count >= cap:
-            _, end = _day_bounds(local)
             return Hit(rule, key, {"count": count, "cap": cap, "date": local.date().isoformat(),
-                                   "zone": _zname(local)}, end, TIMED)
+                                   "zone": _zname(local)}, _moment(end, local.tzinfo), TIMED)
     return None
 
 
@@ -219,9 +293,9 @@ def check_breathing_space(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | N
         return None
     if min(local.date() for local in loc) > until:
         return None
-    ends = max(_midnight(local.tzinfo, until + _ONE_DAY) for local in loc)  # type: ignore[arg-type]
+    ends = max((midnight(local.tzinfo, until + _ONE_DAY), local.tzinfo) for local in loc)
     return Hit(f"{_p(ctx)}.breathing_space", "breathing_space",
-               {"until": until.isoformat()}, ends, HOLD)
+               {"until": until.isoformat()}, _moment(*ends), HOLD)
 
 
 # ---------------------------------------------------------------- tier 2: who, what, how
@@ -364,7 +438,8 @@ def check_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
         return None
     lifts = ctx.memo.get("lifts")
     if lifts is None:
-        lifts = ctx.memo["lifts"] = _time_windows(ctx, ("call_time", "contact_time"))
+        lifts = ctx.memo["lifts"] = (_time_windows(ctx, ("call_time", "contact_time"))
+                                     if ctx.customer.consents else [])
     found = _window_hit(ctx, loc, r.window_start, r.window_end, lifts)
     if found is None:
         return None
@@ -375,7 +450,7 @@ def check_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     else:
         params = {"start": format_hhmm(r.window_start), "end": format_hhmm(r.window_end)}
         rule, key = f"{r.name}.hours", "outside_hours"
-    params.update(time=local.strftime("%H:%M"), zone=_zname(local))
+    params.update(time=_hhmm(local), zone=_zname(local))
     return Hit(rule, key, params, reopen, TIMED)
 
 
@@ -390,7 +465,7 @@ def check_channel_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | Non
         if found:
             local, reopen = found
             return Hit("policy.channel_hours", "channel_hours",
-                       {"time": local.strftime("%H:%M"), "zone": _zname(local),
+                       {"time": _hhmm(local), "zone": _zname(local),
                         "channel": channel, "start": format_hhmm(start),
                         "end": format_hhmm(end)}, reopen, TIMED)
     return None
@@ -407,7 +482,7 @@ def check_preferred_time(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | No
             reopen = min(_at_secs(local, s) for s, _ in windows)
             s, e = windows[0]
             return Hit("gb.preferences", "preferred_time",
-                       {"time": local.strftime("%H:%M"), "zone": _zname(local),
+                       {"time": _hhmm(local), "zone": _zname(local),
                         "start": format_hhmm(s), "end": format_hhmm(e)}, reopen, TIMED)
     return None
 
@@ -430,7 +505,8 @@ def check_holiday(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
         if name:
             return Hit("policy.holiday", "holiday",
                        {"date": day.isoformat(), "country": r.holiday_country, "name": name,
-                        "channel": ctx.attempt.channel}, _day_bounds(local)[1], TIMED)
+                        "channel": ctx.attempt.channel},
+                       _moment(_day_bounds(local)[1], local.tzinfo), TIMED)
     return None
 
 
@@ -444,7 +520,7 @@ def check_weekday(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
             if local.weekday() == weekday:
                 return Hit("policy.weekday", "weekday",
                            {"channel": channel, "weekday": WEEKDAY_NAMES[weekday]},
-                           _day_bounds(local)[1], TIMED)
+                           _moment(_day_bounds(local)[1], local.tzinfo), TIMED)
     return None
 
 
@@ -453,26 +529,8 @@ def check_cn_call_attempts(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | 
     a, cap = ctx.attempt, ctx.rules.calls_per_number_per_day
     if a.channel != "call" or cap is None:
         return None
-    times = ctx.memo.get("unanswered")
-    if times is None:
-        value, cid = a.contact_value, a.contact_id
-        anyone = value is None and cid is None
-        times = ctx.memo["unanswered"] = [
-            ev[0] for ev in ctx.history
-            if ev[1] == "call" and not ev[7] and ev[6] != "conversation"
-            and (anyone or (value is not None and ev[4] == value)
-                 or (cid is not None and ev[3] == cid))]
+    times = _counted(ctx, "unanswered")
     return _daily_cap(ctx, loc, times, cap, "cn.daily_call_attempts", "daily_call_attempts")
-
-
-def _borrower_conversations(ctx: Ctx) -> list[datetime]:
-    times = ctx.memo.get("conversations")
-    if times is None:
-        times = ctx.memo["conversations"] = [
-            ev[0] for ev in ctx.history
-            if ev[6] == "conversation" and not ev[7] and ev[2] in BORROWER_PARTIES
-            and ev[1] in ("call", "visit")]
-    return times
 
 
 def check_daily_conversations(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
@@ -480,7 +538,7 @@ def check_daily_conversations(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit
     a, cap = ctx.attempt, ctx.rules.conversations_per_day
     if cap is None or a.channel not in ("call", "visit") or a.party not in BORROWER_PARTIES:
         return None
-    return _daily_cap(ctx, loc, _borrower_conversations(ctx), cap,
+    return _daily_cap(ctx, loc, _counted(ctx, "conversations"), cap,
                       f"{_p(ctx)}.daily_conversations", "daily_conversations")
 
 
@@ -489,59 +547,59 @@ def check_gb_call_attempts(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | 
     a, cap = ctx.attempt, ctx.rules.calls_per_borrower_per_day
     if a.channel != "call" or cap is None or a.party not in BORROWER_PARTIES:
         return None
-    times = _times(ctx, "borrower_calls", lambda ev: ev[1] == "call" and not ev[7]
-                   and ev[2] in BORROWER_PARTIES)
+    times = _counted(ctx, "borrower_calls")
     return _daily_cap(ctx, loc, times, cap, "gb.daily_attempts", "daily_attempts")
 
 
 def check_us_7in7(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     """us: at most 7 calls about one debt in 7 consecutive days."""
     a, cap = ctx.attempt, ctx.rules.calls_per_7_days
-    if a.channel != "call" or cap is None or ctx.consented:
+    if a.channel != "call" or cap is None or ctx.consented or len(ctx.history) < cap:
         return None
-    times = _times(ctx, "debt_calls", lambda ev: ev[1] == "call" and not ev[7]
-                   and ev[6] not in NOT_CONNECTED and not ev[8]
-                   and _matches_debt(ev[5], a.debt_id))
+    debt = a.debt_id
+    times = _counted(ctx, "debt_calls")
     if len(times) < cap:
         return None
     for local in loc:
-        day = local.date()
-        tz = local.tzinfo
-        days = sorted(at.astimezone(tz).date() for at in times)
-        window = [d for d in days if (day - d).days in range(7)]
-        if len(window) < cap:
+        day, tz = local.date(), local.tzinfo
+        start, end = midnight(tz, day - _SIX_DAYS), midnight(tz, day + _ONE_DAY)
+        count = _count(times, start, end)
+        if count < cap:
             continue
         free = next((day + timedelta(days=k) for k in range(1, 8)
-                     if sum(1 for d in days if 0 <= (day + timedelta(days=k) - d).days < 7)
-                     < cap), day + timedelta(days=7))
+                     if _count(times, midnight(tz, day + timedelta(days=k - 6)),
+                               midnight(tz, day + timedelta(days=k + 1))) < cap),
+                    day + _SEVEN_DAYS)
+        first = _moment(times[bisect_left(times, start)], tz).date()
         return Hit("us.call_frequency_7in7", "calls_7in7",
-                   {"count": len(window), "cap": cap, "debt": a.debt_id or "-",
-                    "first": window[0].isoformat(), "last": day.isoformat(),
-                    "zone": _zname(local)}, _midnight(tz, free), TIMED)  # type: ignore[arg-type]
+                   {"count": count, "cap": cap, "debt": debt or "-",
+                    "first": first.isoformat(), "last": day.isoformat(),
+                    "zone": _zname(local)}, _moment(midnight(tz, free), tz), TIMED)
     return None
 
 
 def check_us_conversation(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
-    """us: no call about a debt within 7 days after a telephone conversation about it."""
+    """us: no call about a debt within 7 days after a telephone conversation about it
+    (the conversation day is day 1)."""
     a, days = ctx.attempt, ctx.rules.conversation_pause_days
     if a.channel != "call" or days is None or ctx.consented:
         return None
-    times = _times(ctx, "debt_conversations", lambda ev: ev[1] == "call" and not ev[7]
-                   and ev[6] == "conversation" and ev[2] in BORROWER_PARTIES
-                   and _matches_debt(ev[5], a.debt_id))
+    debt = a.debt_id
+    times = _counted(ctx, "debt_conversations")
     if not times:
         return None
     for local in loc:
         today, tz = local.date(), local.tzinfo
-        recent = [d for d in (at.astimezone(tz).date() for at in times)
-                  if 0 <= (today - d).days < days]
-        if recent:
-            last = max(recent)
-            until = last + timedelta(days=days)
-            return Hit("us.conversation_7day", "conversation_pause",
-                       {"debt": a.debt_id or "-", "date": last.isoformat(), "days": days,
-                        "until": until.isoformat(), "zone": _zname(local)},
-                       _midnight(tz, until), TIMED)  # type: ignore[arg-type]
+        start = midnight(tz, today - timedelta(days=days - 1))
+        last_index = bisect_left(times, midnight(tz, today + _ONE_DAY)) - 1
+        if last_index < 0 or times[last_index] < start:
+            continue
+        last = _moment(times[last_index], tz).date()
+        until = last + timedelta(days=days)
+        return Hit("us.conversation_7day", "conversation_pause",
+                   {"debt": debt or "-", "date": last.isoformat(), "days": days,
+                    "until": until.isoformat(), "zone": _zname(local)},
+                   _moment(midnight(tz, until), tz), TIMED)
     return None
 
 
@@ -563,6 +621,13 @@ CHECKS: dict[str, tuple[Check, ...]] = {
 
 # ---------------------------------------------------------------- the decision
 
+#: Checks whose answer can change as time passes; the others depend only on who is
+#: contacted, how and about what, so the search for the next allowed time skips them.
+_TIME_DEPENDENT = frozenset({
+    check_breathing_space, check_agency, check_hours, check_channel_hours,
+    check_preferred_time, check_holiday, check_weekday, check_cn_call_attempts,
+    check_daily_conversations, check_gb_call_attempts, check_us_7in7, check_us_conversation,
+})
 _CHECKS_CACHE: dict[int, tuple[PackRules, tuple[Check, ...]]] = {}
 
 
@@ -598,26 +663,44 @@ def _run(checks: tuple[Check, ...], ctx: Ctx, t: datetime) -> list[Hit]:
 
 
 def _next_allowed(checks: tuple[Check, ...], ctx: Ctx, hits: list[Hit]) -> datetime | None:
-    """The earliest moment every rule allows, or None when waiting does not help."""
+    """The earliest moment every rule allows, or None when waiting does not help.
+
+    Each blocking rule lets go no earlier than its ``next_at``, so the search jumps to the
+    latest of them and asks again; on the way only the first rule that still blocks is
+    needed (the hours first: a counter that lets go at midnight meets the night).
+    """
+    if any(h.next_at is None for h in hits):
+        return None
     t = ctx.attempt.at
+    later = max(h.next_at for h in hits)  # type: ignore[type-var]
+    checks = tuple(c for c in checks if c in _TIME_DEPENDENT)
+    zones = ctx.zones
     for _ in range(_MAX_STEPS):
-        if any(h.next_at is None for h in hits):
-            return None
-        later = max(h.next_at for h in hits)  # type: ignore[type-var]
-        if later <= t:
+        if later is None or later <= t:
             return None
         t = later
-        hits = _run(checks, ctx, t)
-        if not hits:
+        loc = [t.astimezone(z) for z in zones]
+        for check in checks:
+            hit = check(ctx, t, loc)
+            if hit is not None:
+                later = hit.next_at
+                break
+        else:
             return t
     return None
 
 
 def decide(rules: PackRules, attempt: Attempt, customer: Customer,
-           history: Sequence[tuple[Any, ...]]) -> Decision:
-    """Decide one attempt under ``rules`` given the customer and the contact history."""
-    zones = candidate_zones(customer.timezone, attempt.contact_value,
-                            customer.address_timezone, customer.country or rules.country)
+           history: Sequence[tuple[Any, ...]],
+           zones: tuple[tzinfo, ...] | None = None) -> Decision:
+    """Decide one attempt under ``rules`` given the customer and the contact history.
+
+    ``zones`` are the candidate zones when the caller has derived them already
+    (``zones.candidate_zones``); otherwise they are derived here.
+    """
+    if zones is None:
+        zones = candidate_zones(customer.timezone, attempt.contact_value,
+                                customer.address_timezone, customer.country or rules.country)
     ctx = Ctx(rules, attempt, customer, history, zones)
     checks = _checks_for(rules)
     hits = _run(checks, ctx, attempt.at)
@@ -637,7 +720,7 @@ def decide(rules: PackRules, attempt: Attempt, customer: Customer,
 def explain(decision: Decision, locale: str = "en") -> str:
     """The decision in words, in ``locale`` (``en`` or ``zh-CN``)."""
     if decision.allowed:
-        return render("allowed", {"time": decision.local_time.strftime("%H:%M"),
+        return render("allowed", {"time": _hhmm(decision.local_time),
                                   "zone": decision.zone, "pack": decision.pack,
                                   "version": decision.version}, locale)
     sep = "；" if locale.startswith("zh") else "; "

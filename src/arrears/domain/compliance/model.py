@@ -31,7 +31,7 @@ PERMITTED_NOTICES = frozenset({
 })
 
 # Positions in a history event tuple.
-EV_AT = 0          # aware datetime
+EV_AT = 0          # naive datetime in UTC
 EV_CHANNEL = 1
 EV_PARTY = 2
 EV_CONTACT_ID = 3

@@ -48,18 +48,19 @@ class PackRules:
     weekday_channels: tuple[tuple[int, frozenset[str]], ...] = ()
     policy_version: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: How many local days before the attempt's day any rule can look back to (us: the
+    #: 7-day window and the pause after a conversation both include the day itself).
+    history_days: int = field(init=False, compare=False)
+    #: Pack version, with the lender policy's version when one applies.
+    full_version: str = field(init=False, compare=False)
 
-    @property
-    def history_days(self) -> int:
-        """How many days of history before the attempt's day any rule can look at."""
-        return max(self.calls_per_7_days and 7 or 0, self.conversation_pause_days or 0)
-
-    @property
-    def full_version(self) -> str:
-        """Pack version, with the lender policy's version when one applies."""
-        if self.policy_version:
-            return f"{self.version}+{self.policy_version}"
-        return self.version
+    def __post_init__(self) -> None:
+        days = max(6 if self.calls_per_7_days is not None else 0,
+                   (self.conversation_pause_days or 1) - 1)
+        version = (f"{self.version}+{self.policy_version}" if self.policy_version
+                   else self.version)
+        object.__setattr__(self, "history_days", days)
+        object.__setattr__(self, "full_version", version)
 
 
 ALL_CHANNELS = frozenset({"call", "sms", "email", "letter", "visit"})
@@ -306,10 +307,27 @@ class _Raw:
         return True
 
 
+_FLAT_OPTIONS: dict[tuple[Any, ...], PackRules] = {}
+
+
 def rules_for(pack: str, options: dict[str, Any] | None) -> PackRules:
     """Pack ``pack`` with ``options`` (cached: dialler lists repeat the same options)."""
     if not options:
         return get_pack(pack)
+    if type(options) is dict:
+        # Options of plain values (the usual kind) are their own cache key.
+        try:
+            flat = (pack, *options.items())
+            found = _FLAT_OPTIONS.get(flat)
+        except TypeError:
+            pass
+        else:
+            if found is None:
+                found = apply_options(get_pack(pack), options)
+                if len(_FLAT_OPTIONS) >= 4096:
+                    _FLAT_OPTIONS.clear()
+                _FLAT_OPTIONS[flat] = found
+            return found
     try:
         key = _freeze(options)
         hash(key)

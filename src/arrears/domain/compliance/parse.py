@@ -1,13 +1,17 @@
 """Reading scenarios (the evaluation format) into engine values, with exact errors.
 
 Plain code instead of a validation library: a dialler list is decided at tens of thousands
-of scenarios a second, and every error must name its field.
+of scenarios a second, and every error must name its field. Timestamps are parsed once per
+distinct string (bounded caches); history events become compact tuples with the time in
+UTC seconds, and events older than anything a rule can look at are skipped unread.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from itertools import compress, repeat
+from operator import itemgetter, le
+from typing import Any, NamedTuple
 
 from arrears.domain.compliance.model import (
     CHANNELS,
@@ -20,8 +24,14 @@ from arrears.domain.compliance.model import (
     Template,
 )
 from arrears.domain.compliance.packs import OptionError, parse_hhmm
+from arrears.domain.compliance.zones import midnight
 
 _fromiso = datetime.fromisoformat
+_CACHE_LIMIT = 1 << 17
+_AT_CACHE: dict[str, datetime] = {}
+#: UTC offsets by how timestamps write them (``+08:00``, ``Z``), from well-formed ones only
+_OFFSETS: dict[str, timedelta] = {}
+_FLOOR_CACHE: dict[tuple[Any, ...], Floor] = {}
 
 
 class ScenarioError(ValueError):
@@ -33,9 +43,20 @@ class ScenarioError(ValueError):
         self.reason = reason
 
 
+def clear_caches() -> None:
+    """Forget the parsed timestamps (the caches are bounded; this is for measurements)."""
+    _AT_CACHE.clear()
+    _OFFSETS.clear()
+    _FLOOR_CACHE.clear()
+
+
 def parse_at(value: Any, field: str) -> datetime:
-    """An ISO 8601 timestamp with a UTC offset."""
-    if not isinstance(value, str):
+    """An ISO 8601 timestamp with a UTC offset (each distinct string parsed once)."""
+    if type(value) is str:
+        found = _AT_CACHE.get(value)
+        if found is not None:
+            return found
+    elif not isinstance(value, str):
         raise ScenarioError(field, f"expected an ISO 8601 timestamp, got {value!r}")
     try:
         at = _fromiso(value)
@@ -43,7 +64,80 @@ def parse_at(value: Any, field: str) -> datetime:
         raise ScenarioError(field, f"not an ISO 8601 timestamp: {value!r}") from None
     if at.tzinfo is None:
         raise ScenarioError(field, f"{value!r} has no UTC offset")
+    if len(_AT_CACHE) >= _CACHE_LIMIT:
+        _AT_CACHE.clear()
+    _AT_CACHE[value] = at
     return at
+
+
+def utc_naive(value: str) -> datetime | None:
+    """An ISO 8601 timestamp with an offset as a naive UTC datetime (None when it is not
+    one). Naive UTC compares fastest, and the common shape ``YYYY-MM-DDTHH:MM:SS+hh:mm``
+    is read without building a time zone."""
+    offset = _OFFSETS.get(value[19:])
+    if offset is not None:
+        try:
+            local = _fromiso(value[:19])
+        except ValueError:
+            return None
+        if local.tzinfo is None:
+            return local - offset
+    try:
+        at = _fromiso(value)
+    except ValueError:
+        return None
+    offset = at.utcoffset()
+    if offset is None:
+        return None
+    if len(value) > 19 and value[19] in "+-Z" and value[10] in "T ":
+        _OFFSETS[value[19:]] = offset
+    return at.replace(tzinfo=None) - offset
+
+
+class Floor(NamedTuple):
+    """Where history stops mattering: events before ``epoch`` (UTC seconds) count under no
+    rule. ``text`` is that moment written like the attempt's timestamp (same offset
+    ``suffix``), so events written the same way are compared as strings, unparsed."""
+
+    utc: datetime
+    text: str = ""
+    suffix: str = ""
+    #: an ISO date: whatever its offset, an event dated before it is before the floor
+    day: str = ""
+
+
+NO_FLOOR = Floor(datetime.min)
+_ONE_DAY = timedelta(days=1)
+_AT = itemgetter("at")
+
+
+_BACK = [timedelta(days=n) for n in range(64)]
+
+
+def history_floor(at: datetime, raw_at: Any, zones: tuple[Any, ...], days: int) -> Floor:
+    """Where history stops mattering for an attempt at ``at`` (written ``raw_at``) whose
+    rules look back ``days`` local days before the attempt's day in ``zones``."""
+    suffix = ""
+    if type(raw_at) is str and len(raw_at) > 19 and raw_at[10] == "T" and raw_at[19] in "+-Z":
+        suffix = raw_at[19:]
+    z = zones[0]
+    single = len(zones) == 1
+    key = (z, at.astimezone(z).date(), days, suffix) if single else None
+    found = _FLOOR_CACHE.get(key) if single else None  # type: ignore[arg-type]
+    if found is None:
+        back = _BACK[days] if days < len(_BACK) else timedelta(days=days)
+        utc = min(midnight(tz, at.astimezone(tz).date() - back) for tz in zones)
+        text = ""
+        if suffix:
+            # whole seconds, rounded down: still a floor
+            text = utc.replace(tzinfo=UTC).astimezone(at.tzinfo).isoformat()[:19] + suffix
+        day = (utc - _ONE_DAY).date().isoformat() if utc > datetime(1, 1, 2) else ""
+        found = Floor(utc, text, suffix, day)
+        if single:
+            if len(_FLOOR_CACHE) >= 4096:
+                _FLOOR_CACHE.clear()
+            _FLOOR_CACHE[key] = found  # type: ignore[index]
+    return found
 
 
 def _str(value: Any, field: str, *, required: bool = False) -> str | None:
@@ -107,13 +201,37 @@ _ATTEMPT_TEXT = ("party", "contact_id", "contact_value", "debt_id", "initiated_b
                  "agency_id", "product")
 
 
+_SPEC_ATTEMPT = itemgetter("at", "channel", "party", "contact_id", "contact_value", "debt_id",
+                           "initiated_by", "agency_id", "template", "mentions_debt",
+                           "collectors")
+_TEXT_TYPES = frozenset({str, type(None)})
+_new = tuple.__new__
+
+
 def parse_attempt(raw: Any) -> Attempt:
     """The ``attempt`` object of a scenario."""
     if type(raw) is not dict:
         raise ScenarioError("attempt", "is required and must be an object")
+    if len(raw) == 11:
+        # The spec's eleven fields exactly: checked at C speed where possible.
+        try:
+            fields = _SPEC_ATTEMPT(raw)
+        except KeyError:
+            return _parse_attempt(raw)
+        at, channel, party, cid, value, debt, by, agency, template, loud, collectors = fields
+        if (type(channel) is str and channel in CHANNELS and type(collectors) is int
+                and collectors >= 0 and type(loud) is bool and template is None
+                and _TEXT_TYPES.issuperset(map(type, fields[2:8]))):
+            return _new(Attempt, (parse_at(at, "attempt.at"), channel, party or "self", cid,
+                                  value, debt, by or "collector", agency, None, loud,
+                                  collectors, False, None))
+    return _parse_attempt(raw)
+
+
+def _parse_attempt(raw: dict[str, Any]) -> Attempt:
     get = raw.get
     channel = get("channel")
-    if channel not in CHANNELS:
+    if type(channel) is not str or channel not in CHANNELS:
         raise ScenarioError("attempt.channel",
                             f"expected one of {', '.join(sorted(CHANNELS))}, got {channel!r}")
     collectors = get("collectors", 1)
@@ -183,8 +301,37 @@ def _date(value: Any, field: str) -> date | None:
 _EMPTY: frozenset[str] = frozenset()
 
 
+_SPEC_CUSTOMER = itemgetter("country", "timezone", "address_timezone", "flags",
+                            "refused_contacts", "consents", "breathing_space_until")
+_PLAIN_CUSTOMERS: dict[tuple[Any, ...], Customer] = {}
+
+
 def parse_customer(raw: Any, default_country: str) -> Customer:
     """The ``customer`` object (every field optional)."""
+    if type(raw) is dict and len(raw) == 7:
+        # The spec's seven fields, nothing on record but where the customer lives: the
+        # same few customers over and over, shared (they are immutable).
+        try:
+            fields = _SPEC_CUSTOMER(raw)
+        except KeyError:
+            fields = None
+        if fields is not None and not (fields[3] or fields[4] or fields[5] or fields[6]):
+            key = (default_country, *fields[:3])
+            try:
+                found = _PLAIN_CUSTOMERS.get(key)
+            except TypeError:
+                found = None  # unhashable where a name belongs: the careful path says so
+            else:
+                if found is None:
+                    found = _parse_customer(raw, default_country)
+                    if len(_PLAIN_CUSTOMERS) >= 4096:
+                        _PLAIN_CUSTOMERS.clear()
+                    _PLAIN_CUSTOMERS[key] = found
+                return found
+    return _parse_customer(raw, default_country)
+
+
+def _parse_customer(raw: Any, default_country: str) -> Customer:
     raw = _obj(raw, "customer")
     get = raw.get
     flags = _str_set(get("flags"), "customer.flags") if get("flags") else _EMPTY
@@ -201,48 +348,78 @@ def parse_customer(raw: Any, default_country: str) -> Customer:
         refused_contacts=_str_set(get("refused_contacts"), "customer.refused_contacts")
         if get("refused_contacts") else _EMPTY,
         consents=tuple(_parse_consent(c, f"customer.consents[{i}]")
-                       for i, c in enumerate(consents)),
+                       for i, c in enumerate(consents)) if consents else (),
         breathing_space_until=_date(raw.get("breathing_space_until"),
                                     "customer.breathing_space_until"),
     )
 
 
-def parse_history(raw: Any, since: str = "") -> list[tuple[Any, ...]]:
-    """History events as tuples (see ``model.EV_*``).
+def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
+    """History events as tuples (see ``model.EV_*``; the time as naive UTC).
 
-    Events dated before ``since`` (an ISO date, compared on the timestamp's own date, so
-    give a margin of two days for offsets) cannot count under any rule: they are skipped
-    unread, which keeps long histories cheap.
+    Events before ``floor`` cannot count under any rule: they are skipped unread (those
+    written with the attempt's offset without even parsing their timestamp).
     """
     if raw is None:
         return []
-    if not isinstance(raw, list):
+    if type(raw) is not list:
         raise ScenarioError("history", "expected a list")
-    out = []
+    text, suffix = floor.text, floor.suffix
+    lowest = floor.utc
+    events = raw
+    if floor.day:
+        # A first cut at C speed: events dated a day before the floor, in any offset.
+        try:
+            events = list(compress(raw, map(le, repeat(floor.day), map(_AT, raw))))
+        except (KeyError, TypeError):
+            events = raw  # the loop below names the broken event
+    out: list[tuple[Any, ...]] = []
     append = out.append
-    for i, ev in enumerate(raw):
+    for ev in events:
         if type(ev) is not dict:
-            raise ScenarioError(f"history[{i}]", "expected an object")
+            raise ScenarioError(f"history[{_index(raw, ev)}]", "expected an object")
         get = ev.get
         at = get("at")
-        if type(at) is str and at[:10] < since and at[4:5] == "-":
+        if type(at) is not str:
+            raise _bad_at(raw, ev, at)
+        if at < text and at[19:] == suffix and at[10] == "T":
             continue
+        when = utc_naive(at)
+        if when is None:
+            raise _bad_at(raw, ev, at)
+        if when < lowest:
+            continue
+        channel, result, by = get("channel"), get("result"), get("initiated_by")
+        party = get("party") or "self"
         try:
-            when = _fromiso(at)
-            if when.tzinfo is None:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ScenarioError(f"history[{i}].at", f"not an ISO 8601 timestamp with a UTC "
-                                                    f"offset: {at!r}") from None
-        channel = get("channel")
-        if channel not in CHANNELS:
-            raise ScenarioError(f"history[{i}].channel", f"unknown channel {channel!r}")
-        result = get("result")
-        if result not in RESULTS:
-            raise ScenarioError(f"history[{i}].result", f"expected one of "
-                                f"{', '.join(sorted(RESULTS))}, got {result!r}")
-        append((when, channel, get("party") or "self", get("contact_id"),
-                get("contact_value"), get("debt_id"), result, get("initiated_by") in INBOUND,
-                get("with_consent") is True))
+            bad = channel not in CHANNELS or result not in RESULTS or type(party) is not str
+        except TypeError:  # an unhashable value where a name belongs
+            bad = True
+        if bad or (by is not None and type(by) is not str):
+            raise _bad_event(raw, ev)
+        append((when, channel, party, get("contact_id"), get("contact_value"),
+                get("debt_id"), result, by in INBOUND, get("with_consent") is True))
     return out
 
+
+def _index(raw: list[Any], ev: Any) -> int:
+    return next(i for i, item in enumerate(raw) if item is ev)
+
+
+def _bad_at(raw: list[Any], ev: Any, at: Any) -> ScenarioError:
+    return ScenarioError(f"history[{_index(raw, ev)}].at",
+                         f"not an ISO 8601 timestamp with a UTC offset: {at!r}")
+
+
+def _bad_event(raw: list[Any], ev: dict[str, Any]) -> ScenarioError:
+    where = f"history[{_index(raw, ev)}]"
+    channel, result, party = ev.get("channel"), ev.get("result"), ev.get("party")
+    if not isinstance(channel, str) or channel not in CHANNELS:
+        return ScenarioError(f"{where}.channel", f"unknown channel {channel!r}")
+    if not isinstance(result, str) or result not in RESULTS:
+        return ScenarioError(f"{where}.result", f"expected one of "
+                             f"{', '.join(sorted(RESULTS))}, got {result!r}")
+    if party is not None and type(party) is not str:
+        return ScenarioError(f"{where}.party", f"expected a string, got {party!r}")
+    return ScenarioError(f"{where}.initiated_by",
+                         f"expected a string, got {ev.get('initiated_by')!r}")

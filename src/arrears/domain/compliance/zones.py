@@ -11,8 +11,10 @@ data, read once and cached, so decisions stay pure and fast.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -32,6 +34,22 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise UnknownZone(f"{name!r} is not an IANA time zone") from exc
+
+
+_MIDNIGHTS: dict[tuple[Any, date], datetime] = {}
+
+
+def midnight(tz: Any, day: date) -> datetime:
+    """Local midnight of ``day`` in ``tz`` as naive UTC (cached per zone and day)."""
+    key = (tz, day)
+    found = _MIDNIGHTS.get(key)
+    if found is None:
+        local = datetime(day.year, day.month, day.day, tzinfo=tz)
+        found = local.astimezone(UTC).replace(tzinfo=None)
+        if len(_MIDNIGHTS) >= 65536:
+            _MIDNIGHTS.clear()
+        _MIDNIGHTS[key] = found
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -68,15 +86,27 @@ def country_zones(country: str | None) -> tuple[str, ...]:
 _PREFIX_ZONES: dict[str, tuple[str, ...]] = {}
 
 
+@lru_cache(maxsize=1)
+def _prefix_nodes() -> frozenset[str]:
+    """Every leading part of every prefix in the zone table (the table as a trie)."""
+    return frozenset(key[:k] for key in phone_tz.TIMEZONE_DATA for k in range(1, len(key) + 1))
+
+
 def _e164_zones(digits: str) -> tuple[str, ...]:
     """Longest-prefix match in the numbering plan's zone table (cached per prefix).
 
     The same table ``phonenumbers`` reads for geographic numbers; for numbers of a
     non-geographic range it holds the country's zones. Looking the prefix up directly,
-    without validating the number's type, is what lets a dialler list be screened fast.
+    without validating the number's type, is what lets a dialler list be screened fast:
+    the number's digits are followed down the table's trie, then the deepest prefix that
+    the table lists wins.
     """
+    nodes = _prefix_nodes()
+    size, limit = 0, min(len(digits), phone_tz.TIMEZONE_LONGEST_PREFIX)
+    while size < limit and digits[:size + 1] in nodes:
+        size += 1
     data = phone_tz.TIMEZONE_DATA
-    for size in range(min(len(digits), phone_tz.TIMEZONE_LONGEST_PREFIX), 0, -1):
+    while size:
         prefix = digits[:size]
         found = _PREFIX_ZONES.get(prefix)
         if found is not None:
@@ -86,6 +116,7 @@ def _e164_zones(digits: str) -> tuple[str, ...]:
             found = tuple(n for n in names if n != _UNKNOWN)
             _PREFIX_ZONES[prefix] = found
             return found
+        size -= 1
     return ()
 
 
@@ -113,6 +144,10 @@ def _zone_infos(names: tuple[str, ...]) -> tuple[ZoneInfo, ...]:
     return tuple(zone(n) for n in names)
 
 
+_CANDIDATES: dict[tuple[Any, ...], tuple[ZoneInfo, ...]] = {}
+_RECORDED: dict[str, tuple[ZoneInfo, ...]] = {}  # IANA names only: a bounded set
+
+
 def candidate_zones(timezone: str | None, contact_value: str | None,
                     address_timezone: str | None, country: str | None) -> tuple[ZoneInfo, ...]:
     """The zones the attempt must be allowed in, first one the borrower's most likely.
@@ -121,8 +156,23 @@ def candidate_zones(timezone: str | None, contact_value: str | None,
     several countries (toll-free +1 800 numbers), plus the address's zone.
     """
     if timezone:
-        return _zone_infos((timezone,))
+        recorded = _RECORDED.get(timezone)
+        if recorded is None:
+            recorded = _RECORDED[timezone] = _zone_infos((timezone,))
+        return recorded
     names = phone_zones(contact_value, country)
+    key = (names, address_timezone, country)
+    found = _CANDIDATES.get(key)
+    if found is None:
+        found = _derived_zones(names, address_timezone, country)
+        if len(_CANDIDATES) >= 16384:
+            _CANDIDATES.clear()
+        _CANDIDATES[key] = found
+    return found
+
+
+def _derived_zones(names: tuple[str, ...], address_timezone: str | None,
+                   country: str | None) -> tuple[ZoneInfo, ...]:
     if len(names) > 1 and country:
         own = set(country_zones(country))
         narrowed = tuple(n for n in names if n in own)
