@@ -4,10 +4,18 @@ Each part of the product keeps its texts in ``src/arrears/locales/<area>.yaml`` 
 ``key: {en: "...", zh-CN: "..."}``. Keys are global; areas prefix theirs (``desk.``,
 ``compliance.``...). A missing translation falls back to English, then to the key itself,
 so a forgotten text is visible rather than an error.
+
+Error messages: services raise errors with an English message and a stable ``code``.
+Catalog keys starting with ``err.`` are message templates (``err.case_not_assigned:
+{en: "case {case_id} is not assigned to you", zh-CN: "案件 {case_id} 未分配给您"}``);
+``localize_message`` finds the template an English message was made from and renders it
+in the wanted language, so services stay free of presentation and every area can add
+templates for its own messages to its catalog.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -75,3 +83,32 @@ def t(key: str, locale: str | None = None, **kw: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+ERROR_PREFIX = "err."
+_PLACEHOLDER = re.compile(r"\\\{(\w+)\\\}")
+
+
+@lru_cache(maxsize=1)
+def _error_templates() -> list[tuple[re.Pattern[str], str]]:
+    """(compiled English template, key) for every ``err.*`` text, longest first."""
+    out = []
+    for key, texts in catalog().items():
+        english = texts.get("en")
+        if key.startswith(ERROR_PREFIX) and english:
+            pattern = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>.*?)", re.escape(english))
+            out.append((re.compile(f"^{pattern}$", re.S), key, len(english)))
+    out.sort(key=lambda item: -item[2])
+    return [(pattern, key) for pattern, key, _ in out]
+
+
+def localize_message(message: str, locale: str | None) -> str:
+    """An English error message in ``locale`` when the catalog has its template."""
+    loc = normalize_locale(locale) or DEFAULT_LOCALE
+    if loc == "en" or not message:
+        return message
+    for pattern, key in _error_templates():
+        found = pattern.match(message)
+        if found:
+            return t(key, loc, **found.groupdict())
+    return message

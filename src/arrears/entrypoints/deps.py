@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from arrears.adapters.db.base import unit_of_work
 from arrears.errors import ArrearsError, Forbidden
-from arrears.i18n import negotiate_locale, normalize_locale, t
+from arrears.i18n import localize_message, negotiate_locale, normalize_locale, t
 from arrears.services.auth import NotAuthenticated, session_user, token_user
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "desk" / "templates"
@@ -167,6 +167,24 @@ def require_roles(*roles: str) -> Callable[..., Principal]:
         return principal
 
     return _check
+
+
+def error_locale(request: Request) -> str:
+    """The language errors are told in: the caller's, else the browser's."""
+    principal = getattr(request.state, "principal", None)
+    return principal.locale if principal is not None else request_locale(request)
+
+
+def localized_error(request: Request, error: ArrearsError | dict[str, Any]) -> dict[str, Any]:
+    """An error body (``{code, message, field, fields, detail}``) with its message and field
+    messages in the caller's language; the code stays as it is."""
+    body = error.to_dict() if isinstance(error, ArrearsError) else dict(error)
+    locale = error_locale(request)
+    body["message"] = localize_message(str(body.get("message", "")), locale)
+    if body.get("fields"):
+        body["fields"] = [{**f, "message": localize_message(str(f.get("message", "")), locale)}
+                          for f in body["fields"]]
+    return body
 
 
 def nav_for(principal: Principal | None) -> list[NavItem]:

@@ -77,6 +77,9 @@ def _is_htmx(request: Request) -> bool:
 
 
 def _error_response(request: Request, status: int, body: dict[str, Any]) -> Response:
+    from arrears.entrypoints.deps import localized_error
+
+    body = localized_error(request, body)
     if _is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse({"error": body}, status_code=status, headers=headers)

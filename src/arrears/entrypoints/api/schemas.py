@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -29,8 +29,16 @@ def _sane_date(value: date) -> date:
     return value
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware UTC datetime (SQLite keeps no offset; stores keep UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 Text = Annotated[str, AfterValidator(_no_control)]
-When = Annotated[datetime, AfterValidator(_sane_time)]
+#: An input time: it must carry its UTC offset (``2026-11-30T10:00:00+08:00``).
+When = Annotated[AwareDatetime, AfterValidator(_sane_time)]
+#: An output time: always with its offset (UTC), whatever the store gave back.
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
 Day = Annotated[date, AfterValidator(_sane_date)]
 Money = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=2)]
 
@@ -84,7 +92,7 @@ class CaseOut(BaseModel):
 
 class LeaseOut(BaseModel):
     case_id: int
-    lease_until: datetime
+    lease_until: UtcTime
 
 
 class ContactPointOut(BaseModel):
@@ -127,7 +135,7 @@ class PlanOut(BaseModel):
 
 class TimelineOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-    at: datetime
+    at: UtcTime
     kind: str
     by: str | None
     channel: str | None = None
@@ -151,7 +159,7 @@ class HoldOut(BaseModel):
     contact_masked: str | None
     until: date | None
     set_by: str
-    set_at: datetime
+    set_at: UtcTime
     reason: str
 
 
@@ -209,8 +217,9 @@ class BlockOut(BaseModel):
     decision_id: int
     rules: list[str]
     explanation: str = Field(description="In the caller's language.")
-    local_time: datetime = Field(description="The borrower's local time, with its offset.")
-    next_allowed_at: datetime | None = Field(
+    local_time: AwareDatetime = Field(
+        description="The borrower's local time, with its offset.")
+    next_allowed_at: AwareDatetime | None = Field(
         description="Borrower local time; null while a hold lasts.")
     zone: str
 
@@ -230,7 +239,7 @@ class AttemptOut(BaseModel):
     attempt_id: int
     case_id: int
     contact_id: str | None
-    at: datetime
+    at: UtcTime
     channel: str
     party: str
     result: str
@@ -254,7 +263,7 @@ class PromiseOut(BaseModel):
     due_on: date
     status: str
     paid_amount: Decimal
-    created_at: datetime
+    created_at: UtcTime
 
 
 class NoteIn(BaseModel):
@@ -267,7 +276,7 @@ class NoteOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     note_id: int
     case_id: int
-    at: datetime
+    at: UtcTime
     kind: str
     text: str
     flagged: list[str] = []

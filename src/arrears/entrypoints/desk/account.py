@@ -14,7 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
 from arrears.adapters.db.tables import ContactAttempt
-from arrears.entrypoints.deps import CurrentPrincipal, DbSession, Principal, get_app, render
+from arrears.entrypoints.deps import (
+    CurrentPrincipal,
+    DbSession,
+    Principal,
+    get_app,
+    localized_error,
+    render,
+)
 from arrears.errors import ArrearsError, InvalidInput
 from arrears.i18n import t
 from arrears.services import cases, compliance, contacts, scripts
@@ -91,7 +98,8 @@ def _hold_action(request: Request, session: Any, principal: Principal, case_id: 
             raise
         session.rollback()
         ctx = _context(session, request, principal, case_id)
-        return render(request, "account.html", {**ctx, "holds_error": exc.to_dict()},
+        return render(request, "account.html",
+                      {**ctx, "holds_error": localized_error(request, exc)},
                       status_code=exc.status)
     return RedirectResponse(f"/cases/{case_id}#holds", status_code=303)
 
@@ -212,14 +220,16 @@ def record_contact(request: Request, session: DbSession, principal: CurrentPrinc
                                           as_of=app.today())
     except contacts.NoteViolation as exc:
         session.rollback()
-        return render(request, "partials/note_violation.html", {"error": exc.to_dict()},
+        return render(request, "partials/note_violation.html",
+                      {"error": localized_error(request, exc)},
                       status_code=422)
     except (InvalidInput, ArrearsError) as exc:
         if exc.status >= 500:
             raise
         session.rollback()
         return render(request, "partials/error.html",
-                      {"status": exc.status, "error": exc.to_dict()}, status_code=exc.status)
+                      {"status": exc.status, "error": localized_error(request, exc)},
+                      status_code=exc.status)
     if outcome.blocked is not None:
         return render(request, "partials/contact_blocked.html",
                       {"block": outcome.blocked, "case_id": case_id,

@@ -11,6 +11,7 @@ from arrears.entrypoints.deps import (
     DbSession,
     Principal,
     get_app,
+    localized_error,
     register_nav,
     render,
     require_roles,
@@ -57,7 +58,8 @@ def save_script(request: Request, session: DbSession, principal: Admin,
                                     at=get_app(request).clock())
     except InvalidInput as exc:
         session.rollback()
-        return _page(request, session, principal=principal, error=exc.to_dict(),
+        return _page(request, session, principal=principal,
+                     error=localized_error(request, exc),
                      status_code=422)
     from arrears.i18n import t
 

@@ -13,6 +13,7 @@ from arrears.entrypoints.deps import (
     DbSession,
     Principal,
     get_app,
+    localized_error,
     register_nav,
     render,
     require_roles,
@@ -54,7 +55,7 @@ def _act(request: Request, session: Any, action: Callable[[], Any], *,
         if exc.status >= 500:
             raise
         session.rollback()
-        return _page(request, session, error=exc.to_dict(), form=form,
+        return _page(request, session, error=localized_error(request, exc), form=form,
                      status_code=exc.status)
     username, password = out if isinstance(out, tuple) else (out, None)
     return _page(request, session, notice=notice, notice_kw={"user": username},
