@@ -150,6 +150,18 @@ class TestDailyActivity:
         assert totals.get(2, Decimal("0")) == Decimal("0")
         assert totals[3] == Decimal("0.00")  # 30 paid, then reversed
 
+    def test_money_goes_to_who_held_the_case_on_the_day_of_payment(self, app, ctx_for):
+        from arrears.adapters.db.tables_strategy import CaseAllocation
+
+        ctx = ctx_for()  # the store is seeded: case 1 is Li's today
+        with unit_of_work(app.session_factory) as s:
+            for day, user in ((date(2026, 3, 1), 2), (date(2026, 3, 5), 1)):
+                s.add(CaseAllocation(case_id=1, as_of=day, user_id=user, team_id="A",
+                                     changed=True, reason="test"))
+        totals = daily_activity(ctx).groupby("user_id")["recovered"].sum()
+        assert totals[2] == Decimal("100.00")  # paid on 3 March, Wang's case then
+        assert totals.get(1, Decimal("0")) == Decimal("0")
+
     def test_team_filter_keeps_only_its_collectors(self, ctx_for):
         daily = daily_activity(ctx_for(team_id="B"))
         assert set(daily["user_id"]) == {3}

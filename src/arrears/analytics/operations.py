@@ -13,8 +13,9 @@ Definitions (result codes and channels from ``[analytics]``, by default the desk
 - promise rate: promises to pay made / right-party contacts;
 - promise kept rate: promises kept / promises that fell due and were resolved (kept, partly
   kept or broken);
-- amount recovered: money paid (net of reversals) by the borrowers of a collector's cases
-  while the case was open, credited to the collector the case is assigned to.
+- amount recovered: money paid (net of reversals) by the borrowers of open cases, credited
+  to the collector who held the case on the day of payment (the strategy part's
+  ``case_allocations`` history; today's collector for a case without history).
 """
 
 from __future__ import annotations
@@ -141,43 +142,93 @@ def _as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _case_owners(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
-    """Cases open at some time in the range, with their customer and collector."""
+def _case_owners(session: Session, start: date, end: date) -> pd.DataFrame:
+    """Cases open at some time in the range: customer, dates, team and today's collector."""
     c = CollectionCase
-    stmt = select(c.customer_id, c.opened_on, c.closed_on,
+    stmt = select(c.case_id, c.customer_id, c.opened_on, c.closed_on,
                   func.coalesce(c.assigned_to, UNASSIGNED).label("user_id")).where(
         c.opened_on <= end, or_(c.closed_on.is_(None), c.closed_on >= start))
-    if ctx.filters.team_id:
-        stmt = stmt.where(or_(c.assigned_to.in_(_team_users(ctx)),
-                              and_(c.assigned_to.is_(None), c.team_id == ctx.filters.team_id)))
-    frame = pd.DataFrame(ctx.session.execute(stmt).mappings().all(),
-                         columns=["customer_id", "opened_on", "closed_on", "user_id"])
+    frame = pd.DataFrame(session.execute(stmt).mappings().all(),
+                         columns=["case_id", "customer_id", "opened_on", "closed_on", "user_id"])
     for col in ("opened_on", "closed_on"):
         frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
     return frame
 
 
-def _recovered(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
-    """Net payments per day and collector, from the portfolio engine, for open cases."""
-    con = ctx.portfolio
-    owners = _case_owners(ctx, start, end)
-    if owners.empty or not (has_table(con, "payments") and has_table(con, "loans")):
-        return pd.DataFrame(columns=["day", "user_id", "recovered"])
-    import ibis
+def _holders(session: Session, start: date, end: date) -> pd.DataFrame:
+    """Who held each case from each run day on (the strategy part's allocation history):
+    the rows inside the range and, per case, the last one before it."""
+    from arrears.adapters.db.tables_strategy import CaseAllocation as A
 
-    cases = ibis.memtable(owners).mutate(opened_on=ibis._.opened_on.cast("date"),
-                                         closed_on=ibis._.closed_on.cast("date"))
-    loans = scoped_loans(con, ctx.filters).select("loan_id", "customer_id")
-    pay = net_payments(con)
-    pay = pay.filter((pay.paid_on >= start) & (pay.paid_on <= end))
-    pay = pay.join(loans, "loan_id")
-    hit = pay.join(cases, (pay.customer_id == cases.customer_id)
-                   & (pay.paid_on >= cases.opened_on)
-                   & (cases.closed_on.isnull() | (pay.paid_on <= cases.closed_on)))
-    agg = hit.group_by([hit.paid_on.name("day"), "user_id"]).aggregate(recovered=hit.signed.sum())
-    frame = agg.to_pandas()
-    frame["day"] = frame["day"].map(_as_date)
+    before = (select(A.case_id, func.max(A.as_of).label("as_of"))
+              .where(A.as_of < start).group_by(A.case_id).subquery())
+    cols = (A.case_id, A.as_of, func.coalesce(A.user_id, UNASSIGNED).label("holder"))
+    stmt = union_all(
+        select(*cols).where(A.as_of.between(start, end)),
+        select(*cols).join(before, and_(before.c.case_id == A.case_id,
+                                        before.c.as_of == A.as_of)))
+    frame = pd.DataFrame(session.execute(stmt).mappings().all(),
+                         columns=["case_id", "as_of", "holder"])
+    frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[s]")
     return frame
+
+
+def attribute_payments(session: Session, paid: pd.DataFrame, *, start: date,
+                       end: date) -> pd.DataFrame:
+    """Credit money paid on open cases to the collector who held the case that day.
+
+    ``paid`` has ``customer_id, paid_on, signed`` (plus any grouping columns); a payment
+    counts when its customer had a case open on ``paid_on``; the holder is the case's
+    allocation on the last run day on or before ``paid_on`` (today's collector when the
+    case has no allocation history). Returns ``paid`` with ``user_id``, only those rows.
+    """
+    owners = _case_owners(session, start, end)
+    if owners.empty or paid.empty:
+        return paid.iloc[0:0].assign(user_id=pd.Series(dtype="int64"))
+    pay = paid.assign(paid_on=pd.to_datetime(paid["paid_on"]).astype("datetime64[s]"))
+    hit = pay.merge(owners, on="customer_id")
+    hit = hit[(hit["paid_on"] >= hit["opened_on"])
+              & (hit["closed_on"].isna() | (hit["paid_on"] <= hit["closed_on"]))]
+    holders = _holders(session, start, end).sort_values("as_of", kind="stable")
+    hit = hit.sort_values("paid_on", kind="stable")
+    if not holders.empty:
+        hit = pd.merge_asof(hit, holders, left_on="paid_on", right_on="as_of", by="case_id",
+                            direction="backward")
+        hit["user_id"] = hit["holder"].fillna(hit["user_id"])
+    hit["user_id"] = hit["user_id"].astype(int)
+    hit["paid_on"] = hit["paid_on"].dt.date
+    return hit[[*paid.columns, "user_id"]].reset_index(drop=True)
+
+
+def paid_by_customer(con: Any, filters: Filters, start: date, end: date, *,
+                     by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Net payments per customer and day (and ``by`` loan columns) from the engine."""
+    cols = ["customer_id", "paid_on", *by, "signed"]
+    if not (has_table(con, "payments") and has_table(con, "loans")):
+        return pd.DataFrame(columns=cols)
+    loans = scoped_loans(con, filters).select("loan_id", "customer_id", *by)
+    pay = net_payments(con)
+    pay = pay.filter((pay.paid_on >= start) & (pay.paid_on <= end)).join(loans, "loan_id")
+    agg = pay.group_by(["customer_id", "paid_on", *by]).aggregate(signed=pay.signed.sum())
+    frame = agg.to_pandas()
+    frame["paid_on"] = frame["paid_on"].map(_as_date)
+    return frame[cols]
+
+
+def _recovered(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
+    """Net payments per day and collector for open cases, credited as they were held."""
+    paid = paid_by_customer(ctx.portfolio, ctx.filters, start, end)
+    hit = attribute_payments(ctx.session, paid, start=start, end=end)
+    if ctx.filters.team_id:
+        hit = hit[hit["user_id"].isin(_team_user_ids(ctx))]
+    if hit.empty:
+        return pd.DataFrame(columns=["day", "user_id", "recovered"])
+    frame = hit.groupby(["paid_on", "user_id"], as_index=False)["signed"].sum()
+    return frame.rename(columns={"paid_on": "day", "signed": "recovered"})
+
+
+def _team_user_ids(ctx: OpsContext) -> set[int]:
+    return set(ctx.session.scalars(_team_users(ctx)))
 
 
 def daily_activity(ctx: OpsContext) -> pd.DataFrame:
