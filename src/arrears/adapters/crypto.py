@@ -46,6 +46,10 @@ class KeyRing:
     def _by_kid(self) -> dict[str, bytes]:
         return dict(self.keys)
 
+    def __reduce__(self) -> tuple[type[KeyRing], tuple[object, ...]]:
+        # Sent to a helper process without its cipher objects (they are not picklable).
+        return KeyRing, (self.keys, self.index_key)
+
     @property
     def active_kid(self) -> str:
         return self.keys[0][0]

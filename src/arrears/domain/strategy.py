@@ -208,11 +208,40 @@ def segment_checks(segment: Segment, facts: CaseFacts) -> tuple[list[str], list[
     return ok, bad
 
 
+def _in_range(rng: Range | None, value: Decimal | int) -> bool:
+    return rng is None or rng.contains(value)
+
+
+def segment_holds(segment: Segment, facts: CaseFacts) -> bool:
+    """Whether every criterion of ``segment`` holds (``segment_checks`` without the words)."""
+    def given_and(want: object, ok: bool) -> bool:
+        return want is None or ok
+
+    return (given_and(segment.buckets, facts.bucket in (segment.buckets or ()))
+            and _in_range(segment.dpd, facts.dpd) and _in_range(segment.balance, facts.balance)
+            and _in_range(segment.overdue, facts.overdue)
+            and _in_range(segment.broken_promises, facts.broken_promises)
+            and given_and(segment.products, bool(facts.products & (segment.products or set())))
+            and given_and(segment.score_bands, facts.score_band in (segment.score_bands or ()))
+            and given_and(segment.languages, facts.language in (segment.languages or ()))
+            and given_and(segment.flags_any, bool(facts.flags & (segment.flags_any or set())))
+            and given_and(segment.flags_none, not facts.flags & (segment.flags_none or set()))
+            and given_and(segment.has_open_promise,
+                          segment.has_open_promise == facts.has_open_promise)
+            and given_and(segment.has_active_plan,
+                          segment.has_active_plan == facts.has_active_plan))
+
+
 def match_segment(segments: tuple[Segment, ...], facts: CaseFacts) -> tuple[Segment, list[str]]:
-    """The first segment whose criteria all hold, with the criteria that matched."""
+    """The first segment whose criteria all hold, with the criteria that matched.
+
+    Segments are tested without building their descriptions; only the one that matches
+    is described.
+    """
     for segment in segments:
-        ok, bad = segment_checks(segment, facts)
-        if not bad:
+        if segment_holds(segment, facts):
+            ok, bad = segment_checks(segment, facts)
+            assert not bad, f"segment {segment.id}: {bad}"
             return segment, ok
     raise NoSegmentMatched(f"no segment matches case {facts.case_id}")
 

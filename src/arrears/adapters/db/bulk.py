@@ -21,10 +21,28 @@ def _plain(conn: Connection) -> tuple[str, bool]:
     return ("?" if sqlite else "%s"), sqlite
 
 
+def _decimal_columns(rows: Sequence[Sequence[Any]]) -> list[int]:
+    """Positions whose first non-NULL value is a Decimal (a column holds one type)."""
+    out = []
+    for i in range(len(rows[0])):
+        first = next((r[i] for r in rows if r[i] is not None), None)
+        if isinstance(first, Decimal):
+            out.append(i)
+    return out
+
+
 def _params(rows: Sequence[Sequence[Any]], sqlite: bool) -> list[tuple[Any, ...]]:
-    if not sqlite:
+    decimals = _decimal_columns(rows) if sqlite and rows else []
+    if not decimals:
         return [tuple(r) for r in rows]
-    return [tuple(str(v) if isinstance(v, Decimal) else v for v in r) for r in rows]
+    out = []
+    for r in rows:
+        row = list(r)
+        for i in decimals:
+            if row[i] is not None:
+                row[i] = str(row[i])
+        out.append(tuple(row))
+    return out
 
 
 def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -111,7 +111,7 @@ def bucket_events(backend: Any, *, as_of: date, previous: date | None,
     """Bucket changes between the snapshot of ``previous`` and that of ``as_of``.
 
     Only loans outside the first bucket on either day can have an event, so only those
-    rows are joined.
+    rows are joined, on the integer loan key.
     """
     snaps = backend.table("delinquency_snapshots")
     current_name = buckets[0].name
@@ -125,14 +125,14 @@ def bucket_events(backend: Any, *, as_of: date, previous: date | None,
         before = snaps.filter((snaps.as_of == ibis.literal(previous))
                               & (snaps.bucket != current_name))
     # Loans late today (whatever they were before) ...
-    a = late_today.left_join(before, "loan_id")
+    a = late_today.left_join(before, "loan_key")
     late_now = a.select(
         loan_id=a.loan_id, customer_id=a.customer_id,
         from_bucket=ibis.coalesce(a.bucket_right, current_name), to_bucket=a.bucket,
         from_rank=ibis.coalesce(a.rank_right, 0), to_rank=a.rank, dpd=a.dpd,
         overdue_amount=a.overdue_amount)
     # ... and loans late before that are current today.
-    b = before.join(today.filter(today.bucket == current_name), "loan_id")
+    b = before.join(today.filter(today.bucket == current_name), "loan_key")
     cured = b.select(
         loan_id=b.loan_id, customer_id=b.customer_id_right, from_bucket=b.bucket,
         to_bucket=b.bucket_right, from_rank=b.rank, to_rank=b.rank_right, dpd=b.dpd_right,

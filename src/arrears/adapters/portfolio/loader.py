@@ -104,8 +104,9 @@ class PortfolioLoader:
         self.engine.ensure_schema()
         for table in INTERCHANGE:
             self.engine.expose(table, columns(table), name=f"ex_{table}")
-        for table in ("customers", "contacts"):
-            self._stage_and_decide(table)
+        with udfs.helper_process():  # phone and ID numbers are parsed on two cores
+            for table in ("customers", "contacts"):
+                self._stage_and_decide(table)
         self._write_contacts()
         self._write_customers()
         for table in ("loans", "installments", "payments"):
@@ -287,23 +288,7 @@ class PortfolioLoader:
                 yield rows
 
     def _contact_batch(self, rows: list[dict[str, Any]]) -> pa.Table:
-        enc, index = self.keyring.encrypt, self.keyring.blind_index
-        out: dict[str, list[Any]] = {c: [] for c in columns("contacts")}
-        for row in rows:
-            phone = row["channel"] in ("phone", "sms")  # the zone came with the check
-            values = {
-                "contact_id": row["contact_id"], "customer_id": row["customer_id"],
-                "channel": row["channel"], "value_enc": enc(row["value"]),
-                "value_hash": index(row["value"]),
-                "value_masked": mask_contact(row["channel"], row["value"]),
-                "relation": row["relation"], "is_primary": row["is_primary"],
-                "consent": row["consent"],
-                "timezone": row["phone_timezone"] if phone else None,
-                "content_hash": row["content_hash"], "load_id": self.load_id,
-            }
-            for col, value in values.items():
-                out[col].append(value)
-        return pa.table(out)
+        return _columns("contacts", encode_contacts(rows, self.keyring, self.load_id))
 
     def _write_customers(self) -> None:
         if "customers" not in self.sources:
@@ -324,26 +309,7 @@ class PortfolioLoader:
             self.engine.append_arrow("customers", self._customer_batch(rows))
 
     def _customer_batch(self, rows: list[dict[str, Any]]) -> pa.Table:
-        enc, index = self.keyring.encrypt, self.keyring.blind_index
-        out: dict[str, list[Any]] = {c: [] for c in columns("customers")}
-        for row in rows:
-            zone, source = effective_timezone(row["timezone"], row["phone_timezone"],
-                                              row["country"])
-            values = {
-                "customer_id": row["customer_id"], "full_name_enc": enc(row["full_name"]),
-                "full_name_masked": mask_name(row["full_name"]),
-                "national_id_enc": enc(row["national_id"]),
-                "national_id_hash": index(row["national_id"]),
-                "national_id_masked": mask_national_id(row["national_id"]),
-                "birth_date": row["birth_date"], "country": row["country"],
-                "region": row["region"], "timezone": row["timezone"],
-                "effective_timezone": zone, "timezone_source": source,
-                "preferred_language": row["preferred_language"],
-                "address_enc": enc(row["address"]), "address_masked": mask_address(row["address"]),
-                "content_hash": row["content_hash"], "load_id": self.load_id,
-            }
-            for col, value in values.items():
-                out[col].append(value)
+        out = _columns_dict("customers", encode_customers(rows, self.keyring, self.load_id))
         return pa.table(out, schema=_arrow_schema("customers", out))
 
     def _write_loans(self) -> None:
@@ -441,6 +407,50 @@ class PortfolioLoader:
         while rows := reader.fetchmany(10_000):
             for rn, reason, row_json in rows:
                 yield source.path.name, int(rn), str(reason), str(row_json)
+
+
+def encode_contacts(rows: list[dict[str, Any]], keyring: KeyRing,
+                    load_id: str) -> list[tuple[Any, ...]]:
+    """Contact rows as stored (in the table's column order): value encrypted, hashed, masked."""
+    enc, index = keyring.encrypt, keyring.blind_index
+    out = []
+    for row in rows:
+        phone = row["channel"] in ("phone", "sms")  # the zone came with the check
+        out.append((
+            row["contact_id"], row["customer_id"], row["channel"], enc(row["value"]),
+            index(row["value"]), mask_contact(row["channel"], row["value"]), row["relation"],
+            row["is_primary"], row["consent"], row["phone_timezone"] if phone else None,
+            row["content_hash"], load_id))
+    return out
+
+
+def encode_customers(rows: list[dict[str, Any]], keyring: KeyRing,
+                     load_id: str) -> list[tuple[Any, ...]]:
+    """Customer rows as stored (in the table's column order): personal data encrypted,
+    hashed and masked, and the effective time zone with its source."""
+    enc, index = keyring.encrypt, keyring.blind_index
+    out = []
+    for row in rows:
+        zone, source = effective_timezone(row["timezone"], row["phone_timezone"],
+                                          row["country"])
+        out.append((
+            row["customer_id"], enc(row["full_name"]), mask_name(row["full_name"]),
+            enc(row["national_id"]), index(row["national_id"]),
+            mask_national_id(row["national_id"]), row["birth_date"], row["country"],
+            row["region"], row["timezone"], zone, source, row["preferred_language"],
+            enc(row["address"]), mask_address(row["address"]), row["content_hash"], load_id))
+    return out
+
+
+def _columns_dict(table: str, rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    names = columns(table)
+    if not rows:
+        return {c: [] for c in names}
+    return {c: list(values) for c, values in zip(names, zip(*rows, strict=True), strict=True)}
+
+
+def _columns(table: str, rows: list[tuple[Any, ...]]) -> pa.Table:
+    return pa.table(_columns_dict(table, rows))
 
 
 def _ident(column: str) -> str:
