@@ -112,7 +112,9 @@ def portfolio_features(backend: Any, *, as_of: date, tolerance: Decimal,
         dpd_now=pos.dpd.max(), overdue_amount=pos.overdue_amount.sum(),
         balance=pos.outstanding_principal.sum(), principal=pos.principal.sum(),
         loans=pos.loan_id.count(), first_disbursed=pos.disbursed_on.min(),
-        product=pos.product.argmax(pos.dpd))
+        # the most overdue loan's product; ties go to the newest loan, so reruns agree
+        product=pos.product.argmax(pos.dpd.cast("int64") * 10_000_000_000
+                                   + pos.loan_key.cast("int64")))
     counted = counted_payments(backend, as_of=as_of)
     late = installment_lateness(backend, counted, as_of=as_of, tolerance=tolerance)
     late = late.join(live, "loan_key")
