@@ -20,6 +20,7 @@ from arrears.analytics.dashboards import cards
 from arrears.analytics.filters import Filters
 from arrears.analytics.report import build_report
 from arrears.analytics.workbench import Workbench
+from arrears.errors import InvalidInput
 
 BOOK_AS_OF = date(2026, 10, 31)
 MONTHS = 6
@@ -110,3 +111,46 @@ def run_report_bench(*, app: Any, loans: int, seed: int, quiet: bool,
             "report_under_60s": report_seconds < 60, "dashboard_seconds": dashboards,
             "figure_seconds": result.figure_seconds, "book_reused": not setup, **setup,
             "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+class NothingToMeasure(InvalidInput):
+    code = "nothing_to_measure"
+
+
+def _view_seconds(app: Any, name: str, as_of: date, *, fresh: bool) -> float:
+    from arrears.analytics import workbench
+
+    if fresh:
+        workbench._CACHE.clear()
+    with app.session_factory() as session:
+        t0 = time.perf_counter()
+        with Workbench(app=app, session=session, filters=Filters(), as_of=as_of) as bench:
+            cards(name, bench, locale="zh-CN")
+        return time.perf_counter() - t0
+
+
+def run_dashboard_bench(*, app: Any, as_of: date, rounds: int = 5) -> dict[str, Any]:
+    """Time each dashboard's charts on the book in ``app`` (built by ``arrears demo``).
+
+    Per dashboard: the median of ``rounds`` views with the process cache emptied (what
+    the first supervisor sees after a daily run) and of ``rounds`` views served warm.
+    """
+    from statistics import median
+
+    from arrears.analytics.precomputed import materialised_day
+
+    with app.session_factory() as session:
+        pre = materialised_day(session, as_of=as_of)
+        if pre is None and not (app.settings.resolved_home() / "portfolio.duckdb").exists():
+            raise NothingToMeasure("no daily run to measure: run `arrears demo` first",
+                                   field="as_of")
+    _view_seconds(app, "risk", as_of, fresh=True)  # imports and first connection
+    out: dict[str, Any] = {"as_of": as_of.isoformat(), "materialised": pre is not None,
+                           "first_view_seconds": {}, "warm_view_seconds": {}}
+    for name in fg.DASHBOARDS:
+        cold = [_view_seconds(app, name, as_of, fresh=True) for _ in range(rounds)]
+        warm = [_view_seconds(app, name, as_of, fresh=False) for _ in range(rounds)]
+        out["first_view_seconds"][name] = round(median(cold), 3)
+        out["warm_view_seconds"][name] = round(median(warm), 3)
+    out["all_under_one_second"] = max(out["first_view_seconds"].values()) < 1.0
+    return out

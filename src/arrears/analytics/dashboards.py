@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import User
 from arrears.analytics import figures as fg
-from arrears.analytics import portfolio as pv
 from arrears.analytics.charts import chart_data, echarts_option
 from arrears.analytics.filters import Filters
 from arrears.analytics.labels import figure_title, label
@@ -92,7 +91,7 @@ def cards(name: str, bench: Workbench, *, locale: str) -> list[Card]:
 
 def filter_choices(bench: Workbench, session: Session) -> FilterChoices:
     """Values offered in the filter lists."""
-    products = bench.engine_value("products", lambda: pv.products(bench.con))
+    products = bench.products
     teams = sorted({t for (t,) in session.execute(
         select(User.team_id).where(User.team_id.is_not(None)).distinct())})
     return FilterChoices(products=products, buckets=bench.buckets, teams=teams,

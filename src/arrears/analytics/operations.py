@@ -53,6 +53,8 @@ class OpsContext:
     settings: AnalyticsSettings
     timezone: str
     filters: Filters
+    # The last run day whose money recovered the daily run materialised (None: live).
+    materialised_through: date | None = None
 
 
 def day_bounds(start: date, end: date, tz: str) -> list[tuple[date, datetime, datetime]]:
@@ -217,6 +219,12 @@ def paid_by_customer(con: Any, filters: Filters, start: date, end: date, *,
 
 def _recovered(ctx: OpsContext, start: date, end: date) -> pd.DataFrame:
     """Net payments per day and collector for open cases, credited as they were held."""
+    if ctx.materialised_through is not None:
+        from arrears.analytics.precomputed import recovered
+
+        team = _team_users(ctx) if ctx.filters.team_id else None
+        return recovered(ctx.session, filters=ctx.filters, start=start,
+                         end=min(end, ctx.materialised_through), team_users=team)
     paid = paid_by_customer(ctx.portfolio, ctx.filters, start, end)
     hit = attribute_payments(ctx.session, paid, start=start, end=end)
     if ctx.filters.team_id:

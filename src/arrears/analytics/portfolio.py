@@ -36,11 +36,13 @@ PAYMENTS = "payments"
 ZERO = Decimal("0.00")
 
 
-def _month_index(col: Any) -> Any:
+def month_index(col: Any) -> Any:
+    """Months since year 0 (year * 12 + month) of a date column."""
     return col.year() * 12 + col.month()
 
 
-def _month_label(index: int) -> str:
+def month_label(index: int) -> str:
+    """``YYYY-MM`` of a month index."""
     year, month = divmod(int(index) - 1, 12)
     return f"{year:04d}-{month + 1:02d}"
 
@@ -91,7 +93,8 @@ def bucket_order(con: Any) -> list[str]:
     return [str(b) for b in frame["bucket"]]
 
 
-def _on_book(t: Any) -> Any:
+def on_book(t: Any) -> Any:
+    """Snapshot rows of loans disbursed and still owing principal or arrears."""
     return t.filter((t.disbursed_on <= t.as_of)
                     & ((t.outstanding_principal > 0) | (t.overdue_amount > 0)))
 
@@ -130,7 +133,7 @@ def bucket_trend(con: Any, *, filters: Filters) -> pd.DataFrame:
     cols = ["as_of", "bucket", "loans", "overdue_amount", "outstanding_principal"]
     if not has_table(con, SNAPSHOTS):
         return pd.DataFrame(columns=cols)
-    t = _narrow(_on_book(_scoped(con, filters)), filters, day="as_of", bucket="bucket")
+    t = _narrow(on_book(_scoped(con, filters)), filters, day="as_of", bucket="bucket")
     agg = t.group_by(["as_of", "bucket"]).aggregate(
         loans=t.count(), overdue_amount=t.overdue_amount.sum(),
         outstanding_principal=t.outstanding_principal.sum())
@@ -145,7 +148,7 @@ def bucket_trend(con: Any, *, filters: Filters) -> pd.DataFrame:
 
 def _month_ends(t: Any) -> Any:
     ends = t.filter((t.as_of + ibis.interval(days=1)).day() == 1)
-    return ends.mutate(m=_month_index(ends.as_of))
+    return ends.mutate(m=month_index(ends.as_of))
 
 
 def roll_rates(con: Any, *, filters: Filters) -> pd.DataFrame:
@@ -155,7 +158,7 @@ def roll_rates(con: Any, *, filters: Filters) -> pd.DataFrame:
     if not has_table(con, SNAPSHOTS):
         return pd.DataFrame(columns=cols)
     ends = _month_ends(_scoped(con, filters))
-    start = _on_book(ends).select(loan_id="loan_id", m="m", from_as_of="as_of",
+    start = on_book(ends).select(loan_id="loan_id", m="m", from_as_of="as_of",
                                   from_bucket="bucket", balance="outstanding_principal")
     end = ends.select(loan_id="loan_id", m_next="m", to_as_of="as_of", to_bucket="bucket")
     pairs = start.join(end, (start.loan_id == end.loan_id) & (end.m_next == start.m + 1))
@@ -167,8 +170,8 @@ def roll_rates(con: Any, *, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     frame["loans"] = frame["loans"].astype(int)
     frame["balance"] = _money(frame["balance"])
-    frame["from_month"] = frame["m"].map(_month_label)
-    frame["to_month"] = (frame["m"] + 1).map(_month_label)
+    frame["from_month"] = frame["m"].map(month_label)
+    frame["to_month"] = (frame["m"] + 1).map(month_label)
     totals = frame.groupby(["m", "from_bucket"])[["loans", "balance"]].transform("sum")
     frame["loan_share"] = ratio(frame["loans"], totals["loans"])
     frame["balance_share"] = ratio(frame["balance"], totals["balance"])
@@ -210,7 +213,7 @@ def vintage_curves(con: Any, *, filters: Filters, thresholds: list[int]) -> pd.D
     if filters.date_to:
         ends = ends.filter(ends.as_of <= filters.date_to)
     ends = ends.filter(ends.disbursed_on <= ends.as_of)
-    ends = ends.mutate(vm=_month_index(ends.disbursed_on))
+    ends = ends.mutate(vm=month_index(ends.disbursed_on))
     win = ibis.window(group_by=ends.loan_id, order_by=ends.as_of, preceding=None, following=0)
     worst = ends.mutate(worst=ends.dpd.max().over(win), mob=ends.m - ends.vm)
     agg = worst.group_by(["vm", "mob"]).aggregate(
@@ -220,7 +223,7 @@ def vintage_curves(con: Any, *, filters: Filters, thresholds: list[int]) -> pd.D
     frame = agg.to_pandas().sort_values(["vm", "mob"], kind="stable")
     if frame.empty:
         return pd.DataFrame(columns=cols)
-    frame["vintage"] = frame["vm"].map(_month_label)
+    frame["vintage"] = frame["vm"].map(month_label)
     frame["loans"] = frame["loans"].astype(int)
     for f in flags:
         frame[f] = frame[f].fillna(0).astype(int)
@@ -258,6 +261,21 @@ def net_payments(con: Any) -> Any:
     return joined.select(loan_id="loan_id", paid_on="paid_on", signed=signed)
 
 
+def recovered_per_entry(con: Any, events: Any, *, window_days: int) -> Any:
+    """Each bucket entry with the money paid in the ``window_days`` after it (net of
+    reversals, at most the arrears at entry): ``as_of, loan_id, to_bucket,
+    overdue_amount, recovered``."""
+    e = events.select("as_of", "loan_id", "to_bucket", "overdue_amount").mutate(
+        event_id=ibis.row_number())
+    pay = net_payments(con)
+    hits = e.join(pay, (e.loan_id == pay.loan_id) & (pay.paid_on > e.as_of)
+                  & (pay.paid_on <= e.as_of + ibis.interval(days=window_days)))
+    paid = hits.group_by("event_id").aggregate(paid=hits.signed.sum())
+    per = e.left_join(paid, e.event_id == paid.event_id)
+    capped = ibis.greatest(ibis.least(per.paid.fill_null(0), per.overdue_amount), 0)
+    return per.select("as_of", "loan_id", "to_bucket", "overdue_amount", recovered=capped)
+
+
 def recovery_by_entry(con: Any, *, filters: Filters, window_days: int,
                       as_of: date) -> pd.DataFrame:
     """Per month of entry and bucket entered: arrears at entry and the share recovered."""
@@ -270,14 +288,8 @@ def recovery_by_entry(con: Any, *, filters: Filters, window_days: int,
     e = _narrow(e, filters, day="as_of", bucket="to_bucket")
     if filters.product or filters.currency:
         e = e.semi_join(scoped_loans(con, filters).select("loan_id"), "loan_id")
-    e = e.mutate(event_id=ibis.row_number())
-    pay = net_payments(con)
-    hits = e.join(pay, (e.loan_id == pay.loan_id) & (pay.paid_on > e.as_of)
-                  & (pay.paid_on <= e.as_of + ibis.interval(days=window_days)))
-    paid = hits.group_by("event_id").aggregate(paid=hits.signed.sum())
-    per = e.left_join(paid, e.event_id == paid.event_id)
-    capped = ibis.greatest(ibis.least(per.paid.fill_null(0), per.overdue_amount), 0)
-    per = per.mutate(em=_month_index(per.as_of), recovered=capped)
+    per = recovered_per_entry(con, e, window_days=window_days)
+    per = per.mutate(em=month_index(per.as_of))
     agg = per.group_by(["em", "to_bucket"]).aggregate(
         entries=per.count(), overdue_at_entry=per.overdue_amount.sum(),
         recovered=per.recovered.sum())
@@ -285,7 +297,7 @@ def recovery_by_entry(con: Any, *, filters: Filters, window_days: int,
     if frame.empty:
         return pd.DataFrame(columns=cols)
     frame = frame.rename(columns={"to_bucket": "bucket"})
-    frame["entry_month"] = frame["em"].map(_month_label)
+    frame["entry_month"] = frame["em"].map(month_label)
     frame["entries"] = frame["entries"].astype(int)
     for col in ("overdue_at_entry", "recovered"):
         frame[col] = _money(frame[col])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from arrears.analytics import figures as fg
 from arrears.analytics import operations as ops
 from arrears.analytics import portfolio as pv
+from arrears.analytics import precomputed as pc
 from arrears.analytics.filters import Filters
 from arrears.analytics.settings import AnalyticsSettings, analytics_settings
 from arrears.errors import NotFound
@@ -107,7 +108,17 @@ class Workbench:
         self.close()
 
     @cached_property
+    def pre(self) -> Any:
+        """The materialised run day these figures read (None: computed live)."""
+        from arrears.analytics.precomputed import materialised_day
+
+        return materialised_day(self.session, as_of=self.as_of)
+
+    @cached_property
     def stamp(self) -> tuple[Any, ...] | None:
+        """What cached figures are keyed by: the materialised day, or the engine file."""
+        if self.pre is not None:
+            return ("materialised", self.pre.as_of, str(self.pre.computed_at))
         return engine_stamp(self.app)
 
     def engine_value(self, name: str, compute: Any, *args: Any) -> Any:
@@ -125,11 +136,21 @@ class Workbench:
 
     @cached_property
     def days(self) -> list[date]:
+        if self.pre is not None:
+            return self.engine_value("days", lambda: pc.snapshot_days(self.session))
         return self.engine_value("days", lambda: pv.snapshot_days(self.con))
 
     @cached_property
     def currencies(self) -> list[str]:
+        if self.pre is not None:
+            return self.engine_value("currencies", lambda: pc.currencies(self.session))
         return self.engine_value("currencies", lambda: pv.currencies(self.con))
+
+    @cached_property
+    def products(self) -> list[str]:
+        if self.pre is not None:
+            return self.engine_value("products", lambda: pc.products(self.session))
+        return self.engine_value("products", lambda: pv.products(self.con))
 
     @cached_property
     def base_filters(self) -> Filters:
@@ -145,6 +166,8 @@ class Workbench:
     @cached_property
     def last_day(self) -> date:
         """The last run day on or before as_of (as_of itself before any run)."""
+        if self.pre is not None:
+            return self.pre.as_of  # type: ignore[no-any-return]
         return max((d for d in self.days if d <= self.as_of), default=self.as_of)
 
     @cached_property
@@ -161,27 +184,57 @@ class Workbench:
 
     @cached_property
     def buckets(self) -> list[str]:
+        if self.pre is not None:
+            return self.engine_value("buckets", lambda: pc.bucket_order(self.session))
         return self.engine_value("buckets", lambda: pv.bucket_order(self.con))
 
     @cached_property
     def trend(self) -> pd.DataFrame:
         f = self.portfolio_filters
-        frame = self.engine_value("trend", lambda: pv.bucket_trend(self.con, filters=f), f)
+        if self.pre is not None:
+            frame = self.engine_value("trend", lambda: pc.bucket_trend(
+                self.session, filters=f, order=self.buckets), f)
+        else:
+            frame = self.engine_value("trend", lambda: pv.bucket_trend(self.con, filters=f), f)
         current = self.buckets[0] if self.buckets else None
         return frame[frame["bucket"] != current].reset_index(drop=True)
 
     @cached_property
     def rolls(self) -> pd.DataFrame:
         f = self.portfolio_filters
+        if self.pre is not None:
+            return self.engine_value("rolls", lambda: pc.roll_rates(
+                self.session, filters=f, order=self.buckets), f)
         return self.engine_value("rolls", lambda: pv.roll_rates(self.con, filters=f), f)
 
     @cached_property
     def daily(self) -> pd.DataFrame:
-        ctx = ops.OpsContext(session=self.session, portfolio=self.con, settings=self.settings,
-                             timezone=self.timezone, filters=self.ops_filters)
-        with ENGINE_LOCK:
-            frame = ops.daily_activity(ctx)
+        """Operations per day and collector; the days before today are kept per filters
+        and materialised day (they change only with a daily run), today is read afresh."""
+        f, today = self.ops_filters, self.as_of
+        assert f.date_from and f.date_to
+        if f.date_from < today <= f.date_to:
+            past = replace(f, date_to=today - timedelta(days=1))
+            parts = [self.engine_value("ops", lambda: self._activity(past), past, today),
+                     self._activity(replace(f, date_from=today))]
+            frame = pd.concat([p for p in parts if not p.empty] or parts[:1],
+                              ignore_index=True)
+        elif f.date_to < today:
+            frame = self.engine_value("ops", lambda: self._activity(f), f, today)
+        else:
+            frame = self._activity(f)
         return frame.assign(week=frame["day"].map(ops.iso_week))
+
+    def _activity(self, filters: Filters) -> pd.DataFrame:
+        through = self.pre.as_of if self.pre is not None else None
+        ctx = ops.OpsContext(session=self.session,
+                             portfolio=None if through else self.con,
+                             settings=self.settings, timezone=self.timezone, filters=filters,
+                             materialised_through=through)
+        if through is not None:
+            return ops.daily_activity(ctx)
+        with ENGINE_LOCK:
+            return ops.daily_activity(ctx)
 
     @property
     def timezone(self) -> str:
@@ -238,6 +291,9 @@ class Workbench:
     @cached_property
     def vintages(self) -> pd.DataFrame:
         f, dpd = self.portfolio_filters, tuple(self.settings.vintage_dpd)
+        if self.pre is not None and set(dpd) <= set(self.pre.vintage_dpd):
+            return self.engine_value("vintages", lambda: pc.vintage_curves(
+                self.session, filters=f, thresholds=list(dpd)), f, dpd)
         return self.engine_value("vintages", lambda: pv.vintage_curves(
             self.con, filters=f, thresholds=list(dpd)), f, dpd)
 
@@ -248,6 +304,10 @@ class Workbench:
     def _recovery(self) -> pd.DataFrame:
         f, days = self.portfolio_filters, self.settings.recovery_window_days
         last = f.date_to or self.as_of
+        if self.pre is not None and self.pre.recovery_window_days == days:
+            return self.engine_value("recovery", lambda: pc.recovery_by_entry(
+                self.session, filters=f, window_days=days, as_of=last,
+                order=self.buckets), f, days, last)
         return self.engine_value("recovery", lambda: pv.recovery_by_entry(
             self.con, filters=f, window_days=days, as_of=last), f, days, last)
 
@@ -303,10 +363,14 @@ class Workbench:
     def _champion_challenger(self) -> pd.DataFrame:
         from arrears.analytics.partners import champion_challenger
 
+        if self.pre is not None:
+            return pc.arms(self.session, as_of=self.pre.as_of)[0]
         return champion_challenger(self.arms)
 
     def _cc_recovery(self) -> pd.DataFrame:
         from arrears.analytics.partners import champion_challenger_recovery
 
+        if self.pre is not None:
+            return pc.arms(self.session, as_of=self.pre.as_of)[1]
         return champion_challenger_recovery(self.arms)
 

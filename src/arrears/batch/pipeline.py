@@ -18,4 +18,5 @@ STEPS: list[tuple[str, str]] = [
     ("tasks", "arrears.batch.tasks:run"),
     ("collection_list", "arrears.batch.collection_list:run"),
     ("screening", "arrears.batch.screening:run"),
+    ("analytics", "arrears.batch.analytics:run"),
 ]

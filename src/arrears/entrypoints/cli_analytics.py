@@ -74,3 +74,26 @@ def bench_report(
         if not isinstance(value, dict):
             table.add_row(key, str(value))
     console.print(table)
+
+
+@bench_app.command("dashboards")
+def bench_dashboards(
+    as_of: str = typer.Option(None, "--as-of", help="Business date (default: today)."),
+    rounds: int = typer.Option(5, min=1, max=50, help="Views per dashboard and state."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Time each dashboard on the book in ARREARS_HOME (build it with `arrears demo`)."""
+    from arrears.analytics.bench import run_dashboard_bench
+    from arrears.analytics.filters import parse_day
+
+    application = get_app()
+    day = parse_day(as_of, "as_of") or application.today()
+    figures = run_dashboard_bench(app=application, as_of=day, rounds=rounds)
+    if as_json:
+        print(json.dumps(figures))
+        return
+    table = Table("dashboard", "first view (s)", "warm view (s)")
+    for name, seconds in figures["first_view_seconds"].items():
+        table.add_row(name, f"{seconds:.3f}", f"{figures['warm_view_seconds'][name]:.3f}")
+    console.print(table)
+    console.print(f"as of {figures['as_of']}; materialised: {figures['materialised']}")
