@@ -17,7 +17,7 @@ RUN_DAYS = [date(2026, 1, 31), date(2026, 2, 14), date(2026, 2, 28), date(2026, 
             date(2026, 4, 15), date(2026, 4, 30)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def book(tmp_path_factory):
     """A generated book, loaded and run over several days across month ends, exported."""
     from arrears.adapters.portfolio.generator import generate_portfolio
@@ -85,7 +85,7 @@ def expected_vintage(snaps: pd.DataFrame) -> pd.DataFrame:
         ever_90=("worst", lambda s: int((s >= 90).sum()))).reset_index()
 
 
-def test_roll_rates_match_pandas_over_the_exports(book):
+def check_roll_rates_match_pandas_over_the_exports(book):
     app, loans_csv, exports = book
     expected = expected_rolls(read_snapshots(exports, loans_csv))
     assert len(expected) > 5 and expected["from_bucket"].nunique() >= 3
@@ -103,7 +103,7 @@ def test_roll_rates_match_pandas_over_the_exports(book):
     assert want_share == got_share
 
 
-def test_vintage_curves_match_pandas_over_the_exports(book):
+def check_vintage_curves_match_pandas_over_the_exports(book):
     app, loans_csv, exports = book
     expected = expected_vintage(read_snapshots(exports, loans_csv))
     assert expected["ever_30"].sum() > 0
@@ -115,7 +115,7 @@ def test_vintage_curves_match_pandas_over_the_exports(book):
         assert (merged[f"{col}_want"] == merged[f"{col}_got"]).all(), col
 
 
-def test_materialised_figures_equal_the_live_ones(book):
+def check_materialised_figures_equal_the_live_ones(book):
     """The daily run's analytics step wrote the same figures the engine computes live."""
     from arrears.analytics import precomputed as pc
 
@@ -147,3 +147,59 @@ def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(got.set_axis(list(got.columns), axis=1),
                                   want.set_axis(list(want.columns), axis=1),
                                   check_dtype=False, check_column_type=False)
+
+
+def dark_pixels(pdf, out) -> int:
+    """Render the PDF's first page to PNG (pdftoppm) and count its dark pixels."""
+    import subprocess
+
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(out)],
+                   check=True, timeout=60)
+    image = Image.open(next(out.parent.glob(out.name + "*.png"))).convert("L")
+    return sum(1 for px in image.getdata() if px < 128)
+
+
+def check_champion_and_challenger_on_the_dashboard_and_in_the_report(book, tmp_path):
+    """The default strategy's experiment (the strategy part's own services assign the arms
+    every run day): both arms with intervals, on the risk page and in the report's PDF."""
+    import json
+    import shutil
+
+    from arrears.analytics.dashboards import cards
+    from arrears.analytics.partners import arm_results, champion_challenger
+    from arrears.analytics.report import build_report
+    from arrears.analytics.workbench import Workbench
+
+    app, _loans, _exports = book
+    with app.session_factory() as s:
+        live = champion_challenger(arm_results(s, app=app, as_of=BOOK_DAY))
+        with Workbench(app=app, session=s, filters=Filters(), as_of=BOOK_DAY) as bench:
+            stored = bench.figure("champion_challenger").frame
+            risk = {c.key: c for c in cards("risk", bench, locale="en")}
+    assert list(dict.fromkeys(stored["arm"])) == ["champion", "sms_first"]
+    same(stored, live)
+    assert ((stored["low"] <= stored["estimate"]) & (stored["estimate"] <= stored["high"])).all()
+    option = json.loads(risk["champion_challenger"].option_json)
+    assert option["xAxis"]["data"] == ["champion", "sms_first"]
+    boxes = [b for s in option["series"] if s["type"] == "boxplot" for b in s["data"]]
+    assert boxes and all(len(b) == 5 and b[0] <= b[2] <= b[4] for b in boxes)
+    heat = json.loads(risk["roll_count"].option_json)
+    assert heat["xAxis"]["data"] == heat["yAxis"]["data"] == pv.bucket_order(app.portfolio())
+
+    out = tmp_path / "report"
+    build_report(app=app, kind="all", as_of=BOOK_DAY, out=out, locale="zh-CN")
+    arms = pd.read_csv(out / "champion_challenger.csv")
+    assert set(arms["arm"]) == {"champion", "sms_first"}
+    assert (out / "report-all.pdf").read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftoppm"):
+        assert dark_pixels(out / "report-all.pdf", tmp_path / "page") > 500
+
+
+def test_figures_of_a_generated_book(book, tmp_path):
+    """One test over the book, so parallel workers build it once: each check is a rule."""
+    check_roll_rates_match_pandas_over_the_exports(book)
+    check_vintage_curves_match_pandas_over_the_exports(book)
+    check_materialised_figures_equal_the_live_ones(book)
+    check_champion_and_challenger_on_the_dashboard_and_in_the_report(book, tmp_path)

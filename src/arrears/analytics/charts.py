@@ -69,6 +69,8 @@ def chart_data(figure: Figure, *, locale: str) -> ChartData:
     if frame.empty:
         return ChartData(c.kind, c.fmt, [], [])
     cats = _ordered(frame[c.x])
+    if c.kind == HEATMAP and figure.axis:
+        return _full_matrix(figure, frame, locale=locale)
     if not c.series:
         indexed = frame.set_index(c.x).reindex(cats)
         series = [Series(column_label(y, locale), [_num(v, c.fmt) for v in indexed[y]],
@@ -85,6 +87,18 @@ def chart_data(figure: Figure, *, locale: str) -> ChartData:
         out.append(Series(title, [_num(v, c.fmt) for v in part[c.y[0]]],
                           _bounds(part, c.low, c.fmt), _bounds(part, c.high, c.fmt)))
     return ChartData(c.kind, c.fmt, [_text(x) for x in cats], out)
+
+
+def _full_matrix(figure: Figure, frame: pd.DataFrame, *, locale: str) -> ChartData:
+    """A heatmap over every category on both axes; absent cells stay empty."""
+    c = figure.chart
+    axis = list(figure.axis)
+    extra = [v for v in _ordered(pd.concat([frame[c.x], frame[c.series]])) if v not in axis]
+    axis += extra
+    cells = frame.set_index([c.series, c.x])[c.y[0]]
+    series = [Series(_text(row), [_num(cells.get((row, col)), c.fmt) for col in axis])
+              for row in axis]
+    return ChartData(c.kind, c.fmt, [_text(x) for x in axis], series)
 
 
 def echarts_option(data: ChartData, *, locale: str) -> dict[str, Any]:

@@ -44,6 +44,9 @@ class Figure:
     chart: Chart
     frame: pd.DataFrame = field(compare=False, repr=False)
     note: str | None = None  # i18n key of a remark shown under the chart
+    # Heatmaps: every category of both axes in order (the full bucket table), also those
+    # no loan sits in this month.
+    axis: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

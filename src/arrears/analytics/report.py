@@ -1,5 +1,6 @@
-"""``arrears report``: the figures as CSV files, one workbook, and an HTML summary that
-management can receive by e-mail (self-contained: inline SVG charts, no scripts)."""
+"""``arrears report``: the figures as CSV files, one workbook, and a summary that
+management can receive by e-mail: self-contained HTML (inline SVG charts, no scripts) and
+the same as a PDF."""
 
 from __future__ import annotations
 
@@ -93,6 +94,23 @@ def _write(folder: Path, figures: list[fg.Figure], *, bench: Workbench, kind: st
     (folder / f"report-{kind}.xlsx").write_bytes(to_xlsx(figures, locale=locale))
     html = summary_html(figures, bench=bench, kind=kind, locale=locale)
     (folder / f"report-{kind}.html").write_text(html, encoding="utf-8")
+    from arrears.analytics.pdf import write_summary_pdf
+
+    write_summary_pdf(folder / f"report-{kind}.pdf", figures, title=_title(kind, locale),
+                      meta=_meta(bench, locale),
+                      highlights=_highlights(figures, bench=bench, locale=locale),
+                      locale=locale)
+
+
+def _title(kind: str, locale: str) -> str:
+    if kind == "all":
+        return label("report.title", locale)
+    return f"{label('report.title', locale)} · {label(f'group.{kind}', locale)}"
+
+
+def _meta(bench: Workbench, locale: str) -> str:
+    return label("report.generated", locale, date=bench.as_of.isoformat(),
+                 currency=bench.currency)
 
 
 STYLE = """
@@ -109,10 +127,7 @@ td.t,th.t{text-align:left}.note{color:#777;font-size:12px}
 
 def summary_html(figures: list[fg.Figure], *, bench: Workbench, kind: str, locale: str) -> str:
     """The management summary: highlights, then each figure as a chart and its newest rows."""
-    title = f"{label('report.title', locale)} · {label(f'group.{kind}', locale)}" \
-        if kind != "all" else label("report.title", locale)
-    meta = label("report.generated", locale, date=bench.as_of.isoformat(),
-                 currency=bench.currency)
+    title, meta = _title(kind, locale), _meta(bench, locale)
     parts = [f"<!DOCTYPE html><html lang=\"{locale}\"><head><meta charset=\"utf-8\">",
              f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
              f"<h1>{escape(title)}</h1>",

@@ -248,7 +248,9 @@ class Workbench:
         """The figure ``key`` with its data for these filters."""
         if key not in self._figures:
             group, chart, frame = self._compute(key)
-            self._figures[key] = fg.Figure(key=key, group=group, chart=chart, frame=frame)
+            axis = tuple(self.buckets) if chart.kind == fg.HEATMAP else ()
+            self._figures[key] = fg.Figure(key=key, group=group, chart=chart, frame=frame,
+                                           axis=axis)
         return self._figures[key]
 
     def _compute(self, key: str) -> tuple[str, fg.Chart, pd.DataFrame]:
