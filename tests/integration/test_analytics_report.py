@@ -33,7 +33,8 @@ class TestReport:
                               filters=Filters(date_from=date(2026, 1, 1)), locale="en")
         names = {p.name for p in result.files}
         assert {"roll_count.csv", "vintage_30.csv", "vintage_90.csv", "ops_daily.csv",
-                "champion_challenger.csv", "report-all.html", "report-all.xlsx"} <= names
+                "champion_challenger.csv", "report-all.html", "report-all.xlsx",
+                "report-all.pdf"} <= names
         rolls = read_csv(out / "roll_count.csv")
         jan = [r for r in rolls if r["from_month"] == "2026-01" and r["from_bucket"] == "M1"
                and r["to_bucket"] == "M2"]

@@ -3,7 +3,6 @@ rows as the HTML summary, set in a font that covers Chinese (the letters' font).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -129,21 +128,15 @@ def heatmap_table(data: ChartData, *, font: str) -> Table:
     return table
 
 
-def _cell(column: str, value: Any) -> str:
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}"
-    if isinstance(value, float) and (column.endswith(("_rate", "_share"))
-                                     or column in {"estimate", "low", "high"}):
-        return f"{value * 100:.2f}%"
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 def rows_table(figure: fg.Figure, *, locale: str, font: str) -> Table | None:
+    """The figure's newest rows, as in the HTML summary."""
+    from arrears.analytics.report import cell_text
+
     frame = figure.frame.tail(TABLE_ROWS)
     if frame.empty:
         return None
     head = [column_label(c, locale) for c in frame.columns]
-    body = [[_cell(c, v) for c, v in zip(frame.columns, row, strict=True)]
+    body = [[cell_text(c, v) for c, v in zip(frame.columns, row, strict=True)]
             for row in frame.itertuples(index=False)]
     table = Table([head, *body], hAlign="LEFT", repeatRows=1)
     table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 6.5),

@@ -171,14 +171,18 @@ def _table(figure: fg.Figure, *, locale: str) -> str:
 
 
 def _td(column: str, value: Any) -> str:
+    numeric = isinstance(value, (int, float, Decimal))
+    return f"<td{'' if numeric else ' class=t'}>{escape(cell_text(column, value))}</td>"
+
+
+def cell_text(column: str, value: Any) -> str:
+    """A table cell as read in a summary: money with two decimals, shares as percent."""
     if isinstance(value, Decimal):
-        return f"<td>{value:,.2f}</td>"
+        return f"{value:,.2f}"
     if isinstance(value, float) and (column.endswith(("_rate", "_share"))
                                      or column in {"estimate", "low", "high"}):
-        return f"<td>{value * 100:.2f}%</td>"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    numeric = isinstance(value, (int, float))
-    return f"<td{'' if numeric else ' class=t'}>{escape(text)}</td>"
+        return f"{value * 100:.2f}%"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _pct(value: float) -> str:
