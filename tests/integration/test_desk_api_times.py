@@ -72,9 +72,9 @@ def test_errors_are_told_in_the_callers_language(api: dict[str, Any]) -> None:
                                            f"case {theirs} is not assigned to you")
     bad = client.post(f"/api/v1/cases/{api['mine']}/contacts", headers={
         **api["auth"]["zh1"], "Idempotency-Key": "e1"}, json={
-        "channel": "pigeon", "party": "self", "result": "no_answer"}).json()["error"]
-    assert bad["code"] == "invalid_input" and bad["field"] == "channel"
-    assert bad["message"].startswith("channel 必须是以下之一：call, sms")
+        "channel": "call", "party": "spouse", "result": "right_party_contact"}).json()["error"]
+    assert bad["code"] == "invalid_input" and bad["field"] == "result"
+    assert bad["message"] == "本人接通的联系对象必须是借款人或担保人"
     anonymous = client.get("/api/v1/cases", headers={"Accept-Language": "en-GB"})
     assert anonymous.json()["error"]["message"] == "please sign in"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from arrears.services import contacts
 
 T = TypeVar("T")
 
@@ -188,15 +190,22 @@ class AccountOut(BaseModel):
     timeline: list[TimelineOut]
 
 
+# The contact vocabularies of the service, as enums in the OpenAPI document.
+Channel = Literal[contacts.CHANNELS]  # type: ignore[valid-type]
+Party = Literal[contacts.PARTIES]  # type: ignore[valid-type]
+Result = Literal[contacts.RESULTS]  # type: ignore[valid-type]
+OverdueReason = Literal[contacts.OVERDUE_REASONS]  # type: ignore[valid-type]
+
+
 class ContactIn(BaseModel):
     """A contact attempt and what was learnt in it."""
 
     model_config = ConfigDict(extra="forbid")
-    channel: Text = Field(max_length=10, examples=["call"])
-    party: Text = Field(max_length=20, examples=["self"])
-    result: Text = Field(max_length=30, examples=["right_party_contact"])
+    channel: Channel = Field(examples=["call"])
+    party: Party = Field(examples=["self"])
+    result: Result = Field(examples=["right_party_contact"])
     contact_id: Text | None = Field(default=None, max_length=64)
-    overdue_reason: Text | None = Field(default=None, max_length=40)
+    overdue_reason: OverdueReason | None = None
     promise_amount: Money | None = None
     promise_due: Day | None = None
     callback_at: When | None = None
