@@ -310,8 +310,9 @@ class DemoUser:
 DEMO_USERS = (
     ("collector", "collector1", "early", None),
     ("collector", "collector2", "mid", None),
-    ("collector", "collector3", "late", None),
+    ("collector", "collector3", "mid", None),
     ("team_lead", "lead1", "early", None),
+    ("team_lead", "lead2", "late", None),
     ("qa_reviewer", "qa1", None, None),
     ("compliance_officer", "compliance1", None, None),
     ("admin", "admin1", None, None),
