@@ -228,3 +228,20 @@ def test_a_refusing_contact_is_marked_and_out_of_scope_cases_are_refused(
     assert client.post(f"/cases/{other}/holds", data={
         "flag": "dispute", "reason": "not my case", "csrf_token": ann.csrf_token}
     ).status_code == 403
+
+
+def test_a_collector_records_under_an_officers_override(desk: dict[str, Any]) -> None:
+    blocked = _post(desk, "ann", "u1").json()["blocked"]
+    early = _post(desk, "ann", "u2", override_decision_id=blocked["decision_id"])
+    assert early.status_code == 403 and "尚未经合规专员放行" in early.json()["error"]["message"]
+    desk["clock"].now = NIGHT + timedelta(minutes=5)
+    res = desk["client"].post(f"/api/v1/compliance/decisions/{blocked['decision_id']}/override",
+                              headers=desk["people"]["olga"]["api"],
+                              json={"reason": "borrower asked for a call after work"})
+    assert res.status_code == 200, res.text
+    desk["clock"].now = NIGHT + timedelta(minutes=12)
+    res = _post(desk, "ann", "u3", override_decision_id=blocked["decision_id"])
+    assert res.status_code == 201 and res.json()["decision_id"] == blocked["decision_id"]
+    again = _post(desk, "ann", "u4", override_decision_id=blocked["decision_id"])
+    assert again.status_code == 409  # one attempt per override
+    assert _counts(desk["app"]) == (1, 1, 0)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import ContactAttempt, ContactPoint, Note, Task
@@ -164,51 +165,64 @@ def _block(decision: compliance_svc.ContactDecision, locale: str | None) -> Bloc
                  decision.local_time, decision.next_allowed_at, decision.zone)
 
 
-def _shown_block(session: Session, *, case: Any, data: ContactInput,
-                 at: datetime) -> compliance_svc.ContactDecision:
-    """The block the officer saw and now overrides: same case, channel, party and contact,
-    still blocked, not overridden, and recent; otherwise StaleDecision."""
+def _named_decision(session: Session, *, case: Any, data: ContactInput,
+                    at: datetime) -> ComplianceDecision:
+    """The block named by ``override_decision_id``: this attempt's (same case, channel,
+    party and contact), blocked, recent (shown, or overridden, in the last minutes) and not
+    used by an attempt yet; otherwise StaleDecision."""
     row = session.get(ComplianceDecision, data.override_decision_id)
     same = row is not None and (row.case_id, row.channel, row.party, row.contact_id) == (
         case.case_id, data.channel, data.party, data.contact_id)
     if not same or row is None:
         raise StaleDecision("the block to override is not this contact's; save it again to "
                             "have it decided", field="override_decision_id")
-    if row.allowed or row.overridden:
+    used = session.scalar(select(ContactAttempt.attempt_id).where(
+        ContactAttempt.decision_id == row.decision_id).limit(1))
+    if row.allowed or used is not None:
         raise StaleDecision(f"decision {row.decision_id} is not an open block",
                             field="override_decision_id")
-    if utc_aware(at) - utc_aware(row.at) > OVERRIDE_WINDOW:
+    since = row.override_at if row.overridden and row.override_at else row.at
+    if utc_aware(at) - utc_aware(since) > OVERRIDE_WINDOW:
         raise StaleDecision("the block is too old to override; save the contact again to "
                             "have it decided now", field="override_decision_id")
-    return compliance_svc.to_contact_decision(row)
+    return row
 
 
 def decide(session: Session, *, app: Any, principal: PrincipalLike, case: Any,
            data: ContactInput, at: datetime) -> tuple[int, Block | None, bool]:
     """Ask the compliance engine; returns (decision_id, block or None, overridden).
 
-    A block with a compliance officer's reason is overridden (``override_decision_id``
-    names the block the officer was shown; without it the attempt is decided now and a
-    block overridden at once). Anyone else's reason is refused with 403 before anything is
-    decided or stored.
+    ``override_decision_id`` names a block shown before: a compliance officer overrides it
+    here with a reason, or anyone in the case's scope records the attempt under it once an
+    officer has overridden it (on the decision page). Without it the attempt is decided now
+    (and a compliance officer's reason overrides a block at once). A reason from anyone but
+    a compliance officer is refused with 403 before anything is decided or stored.
     """
     reason = (data.compliance_override_reason or "").strip()
-    if reason and principal.role not in OVERRIDE_ROLES:
+    officer = principal.role in OVERRIDE_ROLES
+    if reason and not officer:
         raise OverrideRefused("only a compliance officer may override a compliance block",
                               field="compliance_override_reason")
-    if data.override_decision_id is not None and not reason:
-        raise InvalidInput("an override needs a reason", field="compliance_override_reason")
     if reason and len(reason) < MIN_REASON:
         raise InvalidInput(f"give a reason of at least {MIN_REASON} characters",
                            field="compliance_override_reason")
     if data.override_decision_id is not None:
-        decision = _shown_block(session, case=case, data=data, at=at)
-    else:
-        decision = compliance_svc.decide_contact(
-            session, app=app, customer_id=case.customer_id, case_id=case.case_id,
-            channel=data.channel, party=data.party, contact_id=data.contact_id, at=at,
-            actor_user_id=principal.user_id, agency_id=getattr(principal, "agency_id", None),
-            mentions_debt=data.party in ("self", "guarantor"), initiated_by="collector")
+        row = _named_decision(session, case=case, data=data, at=at)
+        if row.overridden:
+            return row.decision_id, None, True
+        if not officer:
+            raise OverrideRefused(f"decision {row.decision_id} has not been overridden by a "
+                                  "compliance officer", field="override_decision_id")
+        if not reason:
+            raise InvalidInput("an override needs a reason", field="compliance_override_reason")
+        compliance_svc.override_decision(session, decision_id=row.decision_id,
+                                         officer=principal, reason=reason, at=at)
+        return row.decision_id, None, True
+    decision = compliance_svc.decide_contact(
+        session, app=app, customer_id=case.customer_id, case_id=case.case_id,
+        channel=data.channel, party=data.party, contact_id=data.contact_id, at=at,
+        actor_user_id=principal.user_id, agency_id=getattr(principal, "agency_id", None),
+        mentions_debt=data.party in ("self", "guarantor"), initiated_by="collector")
     if decision.allowed:
         return decision.decision_id, None, False
     if not reason:
