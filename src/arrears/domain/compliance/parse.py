@@ -375,31 +375,72 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
             events = raw  # the loop below names the broken event
     out: list[tuple[Any, ...]] = []
     append = out.append
+    spec, offsets, fromiso = _SPEC_EVENT, _OFFSETS.get, _fromiso
     for ev in events:
-        if type(ev) is not dict:
-            raise ScenarioError(f"history[{_index(raw, ev)}]", "expected an object")
-        get = ev.get
-        at = get("at")
+        try:
+            at, channel, party, cid, value, debt, result, by = spec(ev)
+        except (KeyError, TypeError):
+            event = _event(raw, ev, floor)  # fields left out, or not an object at all
+            if event is not None:
+                append(event)
+            continue
         if type(at) is not str:
             raise _bad_at(raw, ev, at)
         if at < text and at[19:] == suffix and at[10] == "T":
             continue
-        when = utc_naive(at)
+        offset = offsets(at[19:])
+        when = None
+        if offset is not None:
+            try:
+                when = fromiso(at[:19])
+            except ValueError:
+                raise _bad_at(raw, ev, at) from None
+            when = when - offset if when.tzinfo is None else None
         if when is None:
-            raise _bad_at(raw, ev, at)
+            when = utc_naive(at)
+            if when is None:
+                raise _bad_at(raw, ev, at)
         if when < lowest:
             continue
-        channel, result, by = get("channel"), get("result"), get("initiated_by")
-        party = get("party") or "self"
         try:
-            bad = channel not in CHANNELS or result not in RESULTS or type(party) is not str
+            bad = (channel not in CHANNELS or result not in RESULTS
+                   or (party is not None and type(party) is not str))
         except TypeError:  # an unhashable value where a name belongs
             bad = True
         if bad or (by is not None and type(by) is not str):
             raise _bad_event(raw, ev)
-        append((when, channel, party, get("contact_id"), get("contact_value"),
-                get("debt_id"), result, by in INBOUND, get("with_consent") is True))
+        append((when, channel, party or "self", cid, value, debt, result, by in INBOUND,
+                ev.get("with_consent") is True))
     return out
+
+
+_SPEC_EVENT = itemgetter("at", "channel", "party", "contact_id", "contact_value", "debt_id",
+                         "result", "initiated_by")
+
+
+def _event(raw: list[Any], ev: Any, floor: Floor) -> tuple[Any, ...] | None:
+    """One event that does not carry every field of the spec (or is not an object)."""
+    if type(ev) is not dict:
+        raise ScenarioError(f"history[{_index(raw, ev)}]", "expected an object")
+    get = ev.get
+    at = get("at")
+    if type(at) is not str:
+        raise _bad_at(raw, ev, at)
+    when = utc_naive(at)
+    if when is None:
+        raise _bad_at(raw, ev, at)
+    if when < floor.utc:
+        return None
+    channel, result, by = get("channel"), get("result"), get("initiated_by")
+    party = get("party") or "self"
+    try:
+        bad = channel not in CHANNELS or result not in RESULTS or type(party) is not str
+    except TypeError:
+        bad = True
+    if bad or (by is not None and type(by) is not str):
+        raise _bad_event(raw, ev)
+    return (when, channel, party, get("contact_id"), get("contact_value"), get("debt_id"),
+            result, by in INBOUND, get("with_consent") is True)
 
 
 def _index(raw: list[Any], ev: Any) -> int:
