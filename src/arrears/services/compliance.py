@@ -29,7 +29,7 @@ from arrears.adapters.db.tables import (
 from arrears.adapters.db.tables_compliance import ComplianceConsent, ComplianceDecision
 from arrears.domain.compliance import Attempt, Consent, Decision, Template, decide, explain
 from arrears.domain.compliance import Customer as EngineCustomer
-from arrears.domain.compliance.model import CHANNELS, FLAGS
+from arrears.domain.compliance.model import CHANNELS, FLAGS, MESSAGE
 from arrears.domain.compliance.packs import PackRules, parse_hhmm
 from arrears.domain.compliance.policy import LenderPolicy, PolicyError, build_policy
 from arrears.domain.compliance.texts import render
@@ -42,13 +42,18 @@ CONSENT_KINDS = ("call_time", "contact_time", "preferred_time", "preferred_chann
 OVERRIDE_ROLE = "compliance_officer"
 MIN_REASON = 4
 HISTORY_DAYS = 9
-# contact_attempts results -> the engine's results
-_RESULT_MAP = {
+#: Results of calls and visits (desk, API, diallers) -> the engine's results: a person was
+#: reached (``conversation``), the phone rang unanswered (``no_answer``, ``voicemail``), or
+#: the call never connected to the dialled number (``busy``, ``not_connected``).
+CALL_RESULTS = {
     "right_party_contact": "conversation", "third_party": "conversation",
-    "conversation": "conversation", "wrong_number": "conversation",
-    "no_answer": "no_answer", "voicemail": "voicemail", "busy": "busy",
-    "not_connected": "not_connected", "failed": "not_connected",
+    "conversation": "conversation",
+    "no_answer": "no_answer", "voicemail": "voicemail",
+    "busy": "busy", "wrong_number": "not_connected", "not_connected": "not_connected",
+    "failed": "not_connected",
 }
+#: Channels whose attempts are messages (sent, delivered or failed): outside every call cap.
+MESSAGE_CHANNELS = frozenset({"sms", "email", "letter"})
 
 
 class OverrideNotAllowed(Forbidden):
@@ -185,12 +190,24 @@ def contact_history(session: Session, *, customer_id: str, at: datetime,
                           result=r.result, initiated_by=r.initiated_by) for r in rows]
 
 
+def engine_result(channel: str, result: str | None) -> str:
+    """The engine's result for a stored attempt's channel and result.
+
+    Messages are ``message`` whatever their delivery state. A call or visit result no map
+    knows counts as a conversation: the strictest reading, so that nothing new can let
+    more calls through.
+    """
+    if channel in MESSAGE_CHANNELS:
+        return MESSAGE
+    return CALL_RESULTS.get(result or "", "conversation")
+
+
 def history_event(*, at: datetime, channel: str, party: str, contact_id: str | None,
                   result: str, initiated_by: str | None) -> tuple[Any, ...]:
     """One stored attempt as the engine's event tuple (see ``model.EV_*``)."""
     inbound = (initiated_by or "collector") in ("customer", "consumer", "borrower", "inbound")
     return (_utc(at).replace(tzinfo=None), channel, party or "self", contact_id, None, None,
-            _RESULT_MAP.get(result, "conversation"), inbound, False)
+            engine_result(channel, result), inbound, False)
 
 
 def _contact_value(app: Any, point: ContactPoint | None) -> str | None:
@@ -706,7 +723,7 @@ def _contacts_per_borrower(session: Session, decisions: Any, *, start: datetime,
         e["attempts"] += 1
         kind = {"call": "calls", "visit": "visits"}.get(r.channel, "messages")
         e[kind] += 1
-        if _RESULT_MAP.get(r.result, "conversation") == "conversation" and r.channel == "call":
+        if r.channel == "call" and engine_result(r.channel, r.result) == "conversation":
             e["conversations"] += 1
     for d in decisions:
         e = entry(d.customer_id)

@@ -12,6 +12,9 @@ from typing import Any, NamedTuple
 
 CHANNELS = frozenset({"call", "sms", "email", "letter", "visit"})
 RESULTS = frozenset({"conversation", "no_answer", "voicemail", "busy", "not_connected"})
+#: The result of a message (SMS, e-mail, letter) in the history: never a call, never a
+#: conversation, outside every call cap. Stores record messages as sent, delivered or failed.
+MESSAGE = "message"
 #: Results where the call never connected to the dialled number.
 NOT_CONNECTED = frozenset({"busy", "not_connected"})
 #: Parties treated as the borrower (guarantors are treated as borrowers).
