@@ -35,6 +35,7 @@ def evaluate(
     """Decide each scenario and print one decision a line, in order (a pure function)."""
     from arrears.domain.compliance import error_json, evaluate_scenario, get_pack
     from arrears.errors import InvalidInput
+    from arrears.services.compliance import scenario_with_text
 
     try:
         get_pack(pack)
@@ -53,7 +54,7 @@ def evaluate(
                 reason = getattr(exc, "msg", None) or str(exc)
                 answer = error_json(None, "line", f"line {number} is not JSON: {reason}")
             else:
-                answer = evaluate_scenario(pack, scenario, locale)
+                answer = evaluate_scenario(pack, scenario_with_text(scenario), locale)
             out.write(dumps_line(answer))
     out.flush()
 
@@ -198,6 +199,7 @@ def bench_compliance(
     from arrears.domain.compliance import evaluate_scenario, get_pack
     from arrears.domain.compliance.parse import clear_caches
     from arrears.errors import InvalidInput
+    from arrears.services.compliance import scenario_with_text
 
     try:
         get_pack(pack)
@@ -211,7 +213,8 @@ def bench_compliance(
     prebuilt, wall = _best_of(rounds, lambda: [evaluate_scenario(pack, s) for s in scenarios],
                               clear_caches)
     jsonl_seconds, _ = _best_of(rounds, lambda: [
-        dumps_line(evaluate_scenario(pack, loads_line(line))) for line in lines], clear_caches)
+        dumps_line(evaluate_scenario(pack, scenario_with_text(loads_line(line))))
+        for line in lines], clear_caches)
     engine_seconds = _bench_engine(pack, scenarios, rounds)
     result = {"pack": pack, "decisions": decisions, "history_per_scenario": 20,
               "seconds": round(seconds, 4),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -226,19 +227,96 @@ def _product(session: Session, case_id: int | None) -> str | None:
                           .order_by(LoanPosition.loan_id).limit(1))
 
 
-def _template(template: Any) -> Template | None:
+def _template(template: Any, channel: str | None = None) -> Template | None:
+    """The template as the engine sees it: its declared properties, and what its words
+    show (the ``text`` given, else the message catalogue's text for ``channel``)."""
     if template is None or isinstance(template, Template):
         return template
     if isinstance(template, str):
-        return Template(id=template)
+        return judge_template(Template(id=template), catalogue_text(template, channel))
     if isinstance(template, dict):
         from arrears.domain.compliance.parse import ScenarioError, parse_template
 
         try:
-            return parse_template(template, "template")
+            parsed = parse_template(template, "template")
         except ScenarioError as exc:
             raise InvalidInput(exc.reason, field=exc.field) from None
+        text = template.get("text")
+        if text is not None and not isinstance(text, str):
+            raise InvalidInput("template text must be a string", field="template.text")
+        if parsed is not None and text is None:
+            text = catalogue_text(parsed.id, channel)
+        return judge_template(parsed, text) if parsed is not None else None
     raise InvalidInput("template must be an id or an object of properties", field="template")
+
+
+# ---------------------------------------------------------------- template wording
+
+#: Findings of the conversation analyser that make a template prohibited conduct (asking
+#: to borrow is the engine's ``asks_to_borrow``: prohibited in cn, and in gb for customers
+#: in financial difficulty).
+BORROW_TO_PAY = "borrow_to_pay"
+
+
+@lru_cache(maxsize=2048)
+def text_findings(text: str) -> tuple[tuple[str, ...], bool, str | None]:
+    """(prohibited categories, asks to borrow, legal-action words) of a message's text,
+    read as a collector's words by ``arrears.conversation.analyze_one``."""
+    from arrears.conversation import analyze_one
+    from arrears.domain.compliance.wording import legal_action_evidence, without_placeholders
+
+    result = analyze_one(without_placeholders(text), speaker="collector")
+    categories = tuple(dict.fromkeys(v["category"] for v in result.violations))
+    prohibited = tuple(c for c in categories if c != BORROW_TO_PAY)
+    return prohibited, BORROW_TO_PAY in categories, legal_action_evidence(text)
+
+
+def judge_template(template: Template, text: str | None) -> Template:
+    """``template`` with what its ``text`` shows added to what it declares: threats,
+    insults and other prohibited conduct, asking to borrow, mentioning legal action.
+    Words can only add to the declared properties, never clear them."""
+    if not text or not text.strip():
+        return template
+    prohibited, borrow, legal = text_findings(text)
+    return template._replace(
+        prohibited=tuple(dict.fromkeys((*template.prohibited, *prohibited))),
+        asks_to_borrow=template.asks_to_borrow or borrow,
+        mentions_legal_action=template.mentions_legal_action or legal is not None)
+
+
+def catalogue_text(template_id: str | None, channel: str | None) -> str | None:
+    """The words of a message template of the catalogue for ``channel`` (every language,
+    subject and body), or None when the catalogue has no such template."""
+    if not template_id or channel not in MESSAGE_CHANNELS:
+        return None
+    from arrears.services.outbox import load_templates
+
+    entry = load_templates().get(template_id, {}).get(channel)
+    if not isinstance(entry, dict):
+        return None
+    parts = [str(v.get(k) or "") for v in entry.values() if isinstance(v, dict)
+             for k in ("subject", "body")]
+    return "\n".join(p for p in parts if p.strip()) or None
+
+
+def scenario_with_text(scenario: Any) -> Any:
+    """A scenario of the evaluation format whose template carries ``text``, with what the
+    text shows added to the template's properties (others are returned as they are)."""
+    attempt = scenario.get("attempt") if isinstance(scenario, dict) else None
+    template = attempt.get("template") if isinstance(attempt, dict) else None
+    text = template.get("text") if isinstance(template, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return scenario
+    prohibited, borrow, legal = text_findings(text)
+    declared = template.get("prohibited") or []
+    declared = [declared] if isinstance(declared, str) else declared
+    if not isinstance(declared, list | tuple):
+        return scenario  # the engine names the malformed field
+    judged = {**template, "prohibited": list(dict.fromkeys([*map(str, declared), *prohibited])),
+              "asks_to_borrow": template.get("asks_to_borrow") is True or borrow,
+              "mentions_legal_action": template.get("mentions_legal_action") is True
+              or legal is not None}
+    return {**scenario, "attempt": {**attempt, "template": judged}}
 
 
 def _check_choice(value: str, allowed: tuple[str, ...] | frozenset[str], name: str) -> None:
@@ -262,7 +340,7 @@ def decide_attempt(session: Session, *, app: Any, customer: Customer, case_id: i
                    product=_product(session, case_id) if lender_policy(app).products else None)
     attempt = Attempt(at=at, channel=channel, party=party or "self", contact_id=contact_id,
                       contact_value=_contact_value(app, point), initiated_by=initiated_by,
-                      agency_id=agency_id, template=_template(template),
+                      agency_id=agency_id, template=_template(template, channel),
                       mentions_debt=mentions_debt, collectors=collectors)
     engine_customer = _engine_customer(session, customer=customer, contact_id=contact_id, at=at)
     if history is None:
@@ -288,7 +366,7 @@ def decide_contact(session: Session, *, app: Any, customer_id: str, case_id: int
         session, app=app, customer=customer, case_id=case_id, channel=channel, party=party,
         contact_id=contact_id, at=at, agency_id=agency_id, template=template,
         mentions_debt=mentions_debt, collectors=collectors, initiated_by=initiated_by)
-    tpl = _template(template)
+    tpl = _template(template, channel)
     row = ComplianceDecision(
         at=_utc(at), customer_id=customer_id, case_id=case_id, channel=channel,
         party=party or "self", contact_id=contact_id, actor_user_id=actor_user_id,

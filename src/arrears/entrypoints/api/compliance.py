@@ -36,6 +36,7 @@ class TemplateIn(BaseModel):
     permitted_notice: str | None = Field(None, max_length=40)
     asks_to_sell_property: bool = False
     demands_full_payment_short: bool = False
+    text: str | None = Field(None, max_length=4000)
 
 
 class DecideIn(BaseModel):
@@ -173,7 +174,7 @@ def lift_flag(flag_id: Id, body: OverrideIn, request: Request, session: DbSessio
 @router.post("/evaluate")
 def evaluate(body: EvaluateIn, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     """Decide scenarios of the evaluation format (pure: nothing stored)."""
-    return [evaluate_scenario(body.pack, sc) for sc in body.scenarios]
+    return [evaluate_scenario(body.pack, svc.scenario_with_text(sc)) for sc in body.scenarios]
 
 
 @router.get("/report")
