@@ -101,6 +101,16 @@ def _model_scores(feats: Counter[str], name: str) -> dict[str, float]:
     return probs
 
 
+_WORD = re.compile(r"[A-Za-z]+|[\u4e00-\u9fff]")
+MIN_MODEL_UNITS = 4
+
+
+def _enough_for_a_model(norm: str) -> bool:
+    """A model judges only text with some substance (4 English words or Chinese characters);
+    a two-word note such as "will pay" is left to the rules, which are exact."""
+    return len(_WORD.findall(norm)) >= MIN_MODEL_UNITS
+
+
 def _thresholds(name: str) -> dict[str, float]:
     model = shipped(name)
     return model.thresholds if model is not None else {}
@@ -113,7 +123,7 @@ def _findings(text: str, norm: str, scripts: tuple[str, ...], categories: tuple[
            for m in _dedupe(matches)]
     ruled = {m.category for m in matches}
     name = VIOLATIONS_MODEL if categories == VIOLATIONS else SIGNALS_MODEL
-    thresholds = _thresholds(name)
+    thresholds = _thresholds(name) if _enough_for_a_model(norm) else {}
     for category in categories:
         if category in ruled:
             continue
