@@ -27,10 +27,7 @@ from tests.factories import AT, make_case, make_user
 
 ROLES = ("collector", "compliance_officer")
 #: Known server errors in other parts of the product (see the reason); still run.
-KNOWN: dict[str, str] = {
-    "POST /api/v1/conversation/transcripts":
-        "an attempt_id that does not exist ends in a foreign-key IntegrityError (500)",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arrears.adapters.db.tables import CollectionCase, Promise
+from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise
 from arrears.adapters.db.tables_conversation import (
     QaReview,
     SignalAction,
@@ -126,6 +126,11 @@ def open_transcript(session: Session, *, case_id: int, source: str, at: datetime
                     collector_user_id: int | None = None) -> Transcript:
     """Start a transcript on a case (for a contact attempt, or a live call's id)."""
     case = _case(session, case_id)
+    if attempt_id is not None:
+        attempt = session.get(ContactAttempt, attempt_id)
+        if attempt is None or attempt.case_id != case.case_id:
+            raise InvalidTranscript(f"contact attempt {attempt_id} is not one of case "
+                                    f"{case.case_id}'s", field="attempt_id")
     tr = Transcript(case_id=case.case_id, customer_id=case.customer_id, attempt_id=attempt_id,
                     external_id=external_id, source=source, status="open",
                     collector_user_id=collector_user_id, started_at=at, line_count=0,
