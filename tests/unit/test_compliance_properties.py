@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrears.domain.compliance import decide, rules_for
+from arrears.domain.compliance import decide, decision_json, evaluate_scenario, rules_for
 from arrears.domain.compliance.model import Attempt, Customer
+from arrears.domain.compliance.parse import parse_attempt, parse_customer, parse_history
 from arrears.domain.compliance.policy import build_policy
 
 BASE = datetime(2026, 11, 28, 0, 0, tzinfo=timezone(timedelta(hours=8)))
@@ -22,8 +23,8 @@ events = st.tuples(
     st.sampled_from(["K1", "K2"]),
     st.sampled_from(["conversation", "no_answer", "voicemail", "busy", "not_connected"]),
     st.booleans(),
-).map(lambda e: ((BASE + timedelta(minutes=e[0])).astimezone(UTC).replace(tzinfo=None), e[1], e[2], e[3], None, "L1", e[4],
-                 e[5] and e[4] == "conversation", False))
+).map(lambda e: ((BASE + timedelta(minutes=e[0])).astimezone(UTC).replace(tzinfo=None),
+                 e[1], e[2], e[3], None, "L1", e[4], e[5] and e[4] == "conversation", False))
 
 attempts = st.builds(
     lambda minute, channel, party, phone, debt: Attempt(
@@ -72,3 +73,65 @@ def test_a_stricter_policy_never_allows_what_the_pack_blocks(pack, attempt, cust
     lender = decide(policy.rules_for(on=date(2026, 11, 28)), attempt, customer, history)
     if not pack_decision.allowed:
         assert not lender.allowed
+
+
+us_stricter = st.fixed_dictionaries({}, optional={
+    "quiet_start": st.sampled_from(["19:00", "20:00", "21:00"]),
+    "quiet_end": st.sampled_from(["08:00", "09:00"]),
+    "calls_per_7_days": st.integers(min_value=0, max_value=6),
+    "conversation_pause_days": st.integers(min_value=7, max_value=10),
+    "no_contact_on_holidays": st.booleans(),
+    "no_contact_on_weekdays": st.just({"sat": ["call"], "sun": ["call", "sms"]}),
+})
+
+
+@settings(max_examples=200, deadline=None)
+@given(attempts, customers, st.lists(events, max_size=15), us_stricter)
+def test_a_stricter_us_policy_never_allows_what_the_pack_blocks(attempt, customer, history,
+                                                                options) -> None:  # type: ignore[no-untyped-def]
+    pack_decision = decide(rules_for("us", None), attempt, customer, history)
+    lender = decide(build_policy(pack="us", options=options).rules_for(on=date(2026, 11, 28)),
+                    attempt, customer, history)
+    if not pack_decision.allowed:
+        assert not lender.allowed
+
+
+# The evaluation path skips history no rule can count, some of it without parsing the
+# timestamp: it must decide exactly as the engine does on the whole history.
+OFFSETS = ("+08:00", "Z", "+00:00", "-05:00", "-10:00", "+14:00", "+05:45")
+
+
+def _written(minute: int, offset: str) -> str:
+    tz = UTC if offset == "Z" else datetime.strptime(offset, "%z").tzinfo
+    text = (BASE + timedelta(minutes=minute)).astimezone(tz).isoformat()
+    return text.replace("+00:00", "Z") if offset == "Z" else text
+
+
+raw_events = st.builds(
+    lambda minute, offset, channel, party, result, by: {
+        "at": _written(minute, offset), "channel": channel, "party": party,
+        "contact_id": "K1", "contact_value": PHONES[0], "debt_id": "L1", "result": result,
+        "initiated_by": by, "agency_id": None},
+    st.integers(min_value=-12 * 24 * 60, max_value=2 * 24 * 60), st.sampled_from(OFFSETS),
+    st.sampled_from(["call", "call", "sms", "visit"]), st.sampled_from(["self", "spouse"]),
+    st.sampled_from(["conversation", "no_answer", "voicemail", "busy", "not_connected"]),
+    st.sampled_from(["collector", "collector", "customer"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["cn", "us", "gb"]), st.integers(min_value=0, max_value=3 * 24 * 60),
+       st.sampled_from(OFFSETS), st.sampled_from(PHONES + (None,)),
+       st.sampled_from([None, "America/Los_Angeles", "Asia/Shanghai", "Europe/London"]),
+       st.lists(raw_events, max_size=25))
+def test_skipping_old_history_never_changes_a_decision(pack, minute, offset, phone, address,
+                                                       history) -> None:  # type: ignore[no-untyped-def]
+    scenario = {"id": "p", "attempt": {"at": _written(minute, offset), "channel": "call",
+                                       "party": "self", "contact_id": "K1",
+                                       "contact_value": phone, "debt_id": "L1"},
+                "customer": {"country": pack.upper(), "address_timezone": address},
+                "history": history}
+    rules = rules_for(pack, None)
+    attempt = parse_attempt(scenario["attempt"])
+    customer = parse_customer(scenario["customer"], rules.country)
+    whole = decide(rules, attempt, customer, parse_history(history))
+    assert evaluate_scenario(pack, scenario) == decision_json("p", whole)

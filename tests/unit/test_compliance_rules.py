@@ -321,3 +321,69 @@ class TestMalformed:
         mutate(sc)
         out = decide("cn", sc)
         assert out["decision"] == "error" and out["field"] == field and out["reason"]
+
+
+class TestBoundaries:
+    """Where a rule's edge is easy to get wrong: the first moment of a local day, a day of
+    25 hours, zones the number cannot tell apart, a cap a lender set to nothing."""
+
+    def test_the_local_day_starts_at_midnight_in_any_offset(self) -> None:
+        five = [event(f"2026-11-28T{9 + i:02d}:00:00+08:00") for i in range(5)]
+        last_night = event("2026-11-27T23:59:59+08:00")
+        midnight = event("2026-11-28T00:00:00+08:00")
+        # 06:00 in Honolulu on the 27th is midnight of the 28th in Shanghai
+        honolulu = event("2026-11-27T06:00:00-10:00")
+        at = "2026-11-28T18:00:00+08:00"
+        assert decide("cn", scenario(at, history=five + [last_night]))["decision"] == "allow"
+        for sixth in (midnight, honolulu):
+            assert decide("cn", scenario(at, history=five + [sixth]))["rules"] == [
+                "cn.daily_call_attempts"]
+
+    def test_a_day_of_25_hours_is_one_day(self) -> None:
+        # 2026-10-25: London leaves summer time at 02:00; 23:30 UTC on the 24th is 00:30
+        # on the 25th there
+        calls = [event(at, value=UK_PHONE) for at in (
+            "2026-10-24T23:30:00+00:00", "2026-10-25T09:00:00+00:00",
+            "2026-10-25T10:00:00+00:00")]
+        out = decide("gb", scenario("2026-10-25T20:00:00+00:00", value=UK_PHONE,
+                                    country="GB", history=calls))
+        assert out["rules"] == ["gb.daily_attempts"]
+        assert out["next_allowed_at"] == "2026-10-26T08:00:00+00:00"
+        assert decide("gb", scenario("2026-10-25T20:00:00+00:00", value=UK_PHONE,
+                                     country="GB", history=calls[1:]))["decision"] == "allow"
+
+    @pytest.mark.parametrize("clock, allowed", [("08:59", False), ("09:00", True)])
+    def test_a_number_in_two_zones_must_be_allowed_in_both(self, clock: str,
+                                                            allowed: bool) -> None:
+        # +1 907 (Alaska) spans Anchorage and Adak, an hour behind
+        out = decide("us", scenario(f"2026-11-27T{clock}:00-09:00", value="+19075551234",
+                                    country="US"))
+        assert (out["decision"] == "allow") is allowed
+        if not allowed:
+            assert out["rules"] == ["us.hours"] and "America/Adak" in out["explanation"]
+            assert out["next_allowed_at"] == "2026-11-27T08:00:00-10:00"
+
+    @pytest.mark.parametrize("day, allowed", [("26", False), ("27", True)])
+    def test_the_seven_day_window_slides_on_day_8(self, day: str, allowed: bool) -> None:
+        calls = [event(f"2026-11-{20 + i:02d}T10:00:00-05:00", value=NY_PHONE)
+                 for i in range(7)]
+        out = decide("us", scenario(f"2026-11-{day}T12:00:00-05:00", value=NY_PHONE,
+                                    country="US", history=calls))
+        assert (out["decision"] == "allow") is allowed
+
+    @pytest.mark.parametrize("pack, value, country, flag, rule", [
+        ("us", NY_PHONE, "US", "cease_communication", "us.cease_communication"),
+        ("gb", UK_PHONE, "GB", "hardship_hold", "gb.hardship_hold"),
+    ])
+    def test_holds_before_counters_in_every_pack(self, pack: str, value: str, country: str,
+                                                 flag: str, rule: str) -> None:
+        calls = [event(f"2026-11-{20 + i:02d}T10:00:00+00:00", value=value) for i in range(7)]
+        calls += [event("2026-11-26T09:00:00+00:00", "conversation", value=value)]
+        out = decide(pack, scenario("2026-11-26T23:00:00+00:00", value=value,
+                                    country=country, history=calls, flags=[flag]))
+        assert out["rules"] == [rule] and out["next_allowed_at"] is None
+
+    def test_a_cap_of_nothing_never_lets_go(self) -> None:
+        out = decide("cn", scenario("2026-11-28T10:00:00+08:00",
+                                    options={"daily_call_attempts": 0}))
+        assert out["rules"] == ["cn.daily_call_attempts"] and out["next_allowed_at"] is None

@@ -238,8 +238,10 @@ def _daily_cap(ctx: Ctx, loc: list[datetime], times: list[datetime], cap: int,
         start, end = _day_bounds(local)
         count = _count(times, start, end)
         if count >= cap:
+            # a cap of 0 (a lender's policy) never lets go
             return Hit(rule, key, {"count": count, "cap": cap, "date": local.date().isoformat(),
-                                   "zone": _zname(local)}, _moment(end, local.tzinfo), TIMED)
+                                   "zone": _zname(local)},
+                       _moment(end, local.tzinfo) if cap else None, TIMED)
     return None
 
 
@@ -570,11 +572,12 @@ def check_us_7in7(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
                      if _count(times, midnight(tz, day + timedelta(days=k - 6)),
                                midnight(tz, day + timedelta(days=k + 1))) < cap),
                     day + _SEVEN_DAYS)
-        first = _moment(times[bisect_left(times, start)], tz).date()
+        first = _moment(times[bisect_left(times, start)], tz).date() if count else day
         return Hit("us.call_frequency_7in7", "calls_7in7",
                    {"count": count, "cap": cap, "debt": debt or "-",
                     "first": first.isoformat(), "last": day.isoformat(),
-                    "zone": _zname(local)}, _moment(midnight(tz, free), tz), TIMED)
+                    "zone": _zname(local)},
+                   _moment(midnight(tz, free), tz) if cap else None, TIMED)
     return None
 
 
