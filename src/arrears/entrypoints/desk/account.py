@@ -60,6 +60,21 @@ def script_for(session: Any, *, app: Any, view: cases.AccountView,
             "version": script.version, "text": scripts.fill_script(script.body, figures)}
 
 
+def treatment_and_risk(session: Any, *, case_id: int) -> dict[str, Any]:
+    """The case's current strategy step and its latest roll-risk score, when there are any."""
+    from arrears.adapters.db.tables_scoring import CaseScore
+    from arrears.adapters.db.tables_strategy import CaseTreatment
+
+    treatment = session.scalar(select(CaseTreatment).where(CaseTreatment.case_id == case_id)
+                               .order_by(CaseTreatment.as_of.desc()).limit(1))
+    risk = session.scalar(select(CaseScore).where(CaseScore.case_id == case_id,
+                                                  CaseScore.model == "roll30")
+                          .order_by(CaseScore.as_of.desc()).limit(1))
+    reasons = [r.get("code") for r in (risk.reasons or [])[:3]
+               if isinstance(r, dict)] if risk is not None else []
+    return {"treatment": treatment, "risk": risk, "risk_reasons": reasons}
+
+
 def _context(session: Any, request: Request, principal: Principal, case_id: int) -> dict[str, Any]:
     from arrears.entrypoints.desk.compliance import LIFTERS, SETTERS
 
@@ -71,7 +86,8 @@ def _context(session: Any, request: Request, principal: Principal, case_id: int)
             "results": contacts.RESULTS, "reasons": contacts.OVERDUE_REASONS,
             "zone": _zone(app), "may_override": principal.role in contacts.OVERRIDE_ROLES,
             "hold_flags": compliance.SETTABLE_FLAGS, "may_set_hold": principal.role in SETTERS,
-            "may_lift_hold": principal.role in LIFTERS}
+            "may_lift_hold": principal.role in LIFTERS,
+            **treatment_and_risk(session, case_id=case_id)}
 
 
 @router.get("/cases/{case_id}")

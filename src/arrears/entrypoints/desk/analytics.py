@@ -22,7 +22,7 @@ from arrears.entrypoints.deps import (
 )
 from arrears.services.audit import append_audit
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], include_in_schema=False)
 ANALYTICS_ROLES = ("team_lead", "compliance_officer", "admin")
 register_nav("/analytics", "analytics.nav", roles=ANALYTICS_ROLES, order=60)
 
