@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from arrears.adapters.db.base import unit_of_work
-from arrears.adapters.db.tables import User
+from arrears.adapters.db.tables import CollectionCase, User
 from arrears.entrypoints.deps import SESSION_COOKIE
 from arrears.services.auth import create_api_token, start_session
 from tests.integration.strategy_factory import add_case
@@ -34,9 +34,24 @@ def web(sqlite_app):  # type: ignore[no-untyped-def]
             s.add(user)
             s.flush()
             people[name] = start_session(s, user=user, at=NIGHT)
+            if role == "collector":  # the collector works this case
+                s.get(CollectionCase, case_id).assigned_to = user.user_id
         token = create_api_token(s, username="ann", name="dialler", actor="test", at=NIGHT)
     client = TestClient(create_app(sqlite_app))
     return client, {"Authorization": f"Bearer {token}"}, people, case_id, sqlite_app
+
+
+def test_holds_of_a_customer_outside_ones_cases_are_forbidden(web) -> None:  # type: ignore[no-untyped-def]
+    client, _auth, people, case_id, app = web
+    with unit_of_work(app.session_factory) as s:
+        s.get(CollectionCase, case_id).assigned_to = None
+    client.cookies.set(SESSION_COOKIE, people["ann"].token)
+    assert client.get("/compliance/customers/C7").status_code == 403
+    res = client.post("/compliance/customers/C7/flags", data={
+        "flag": "dispute", "reason": "says not hers", "csrf_token": people["ann"].csrf_token})
+    assert res.status_code == 403
+    client.cookies.set(SESSION_COOKIE, people["olga"].token)
+    assert client.get("/compliance/customers/C7").status_code == 200
 
 
 def test_a_blocked_call_is_explained_and_only_an_officer_overrides_it(web) -> None:  # type: ignore[no-untyped-def]

@@ -73,6 +73,15 @@ def scope_filter(principal: PrincipalLike) -> ColumnElement[bool]:
     return false()
 
 
+def ensure_customer_in_scope(session: Session, *, principal: PrincipalLike,
+                             customer_id: str) -> None:
+    """403 unless the customer has a case the principal may see (holds, consents, decisions)."""
+    found = session.scalar(select(CollectionCase.case_id).where(
+        CollectionCase.customer_id == customer_id, scope_filter(principal)).limit(1))
+    if found is None:
+        raise Forbidden(f"customer {customer_id} has no case in your scope")
+
+
 def _denial_message(principal: PrincipalLike, case_id: int) -> str:
     if principal.role == "collector":
         return f"case {case_id} is not assigned to you"

@@ -14,6 +14,7 @@ from arrears.domain.compliance import evaluate_scenario
 from arrears.entrypoints.api import schemas as s
 from arrears.entrypoints.deps import CurrentPrincipal, DbSession, Principal, get_app, require_roles
 from arrears.services import compliance as svc
+from arrears.services.cases import ensure_customer_in_scope
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": s.ErrorOut} for code in (401, 403, 404, 409, 422)}
@@ -110,6 +111,7 @@ def _out(d: svc.ContactDecision) -> DecisionOut:
 def decide(body: DecideIn, request: Request, session: DbSession,
            principal: CurrentPrincipal) -> DecisionOut:
     """Decide a contact before it happens; every channel adapter calls this first."""
+    ensure_customer_in_scope(session, principal=principal, customer_id=body.customer_id)
     decision = svc.decide_contact(
         session, app=get_app(request), customer_id=body.customer_id, case_id=body.case_id,
         channel=body.channel, party=body.party, contact_id=body.contact_id,
@@ -124,7 +126,9 @@ def decide(body: DecideIn, request: Request, session: DbSession,
 @router.get("/decisions/{decision_id}", response_model=DecisionOut)
 def get_decision(decision_id: Id, session: DbSession, principal: CurrentPrincipal) -> DecisionOut:
     """One stored decision."""
-    return _out(svc.get_decision(session, decision_id=decision_id))
+    decision = svc.get_decision(session, decision_id=decision_id)
+    _decision_in_scope(session, principal, decision_id)
+    return _out(decision)
 
 
 @router.post("/decisions/{decision_id}/override", response_model=DecisionOut)
@@ -133,6 +137,13 @@ def override(decision_id: Id, body: OverrideIn, request: Request, session: DbSes
     """Override a block (compliance officers, with a reason; audited)."""
     return _out(svc.override_decision(session, decision_id=decision_id, officer=principal,
                                       reason=body.reason, at=get_app(request).clock()))
+
+
+def _decision_in_scope(session: Any, principal: Any, decision_id: int) -> None:
+    from arrears.adapters.db.tables_compliance import ComplianceDecision
+
+    row = session.get(ComplianceDecision, decision_id)
+    ensure_customer_in_scope(session, principal=principal, customer_id=row.customer_id)
 
 
 def _flag_out(f: Any) -> FlagOut:
@@ -145,6 +156,7 @@ def _flag_out(f: Any) -> FlagOut:
 def list_flags(customer_id: Key, session: DbSession,
                principal: CurrentPrincipal) -> list[FlagOut]:
     """A customer's holds and flags, active and lifted."""
+    ensure_customer_in_scope(session, principal=principal, customer_id=customer_id)
     return [_flag_out(f) for f in svc.customer_holds(session, customer_id=customer_id)["flags"]]
 
 
@@ -154,6 +166,7 @@ def set_flag(customer_id: Key, body: FlagIn, request: Request, session: DbSessio
     """Set a hold or flag, with why."""
     from arrears.adapters.db.tables import CustomerFlag
 
+    ensure_customer_in_scope(session, principal=principal, customer_id=customer_id)
     flag_id = svc.set_flag(session, customer_id=customer_id, flag=body.flag, reason=body.reason,
                            by=principal.username, at=get_app(request).clock(),
                            until=body.until, contact_id=body.contact_id)

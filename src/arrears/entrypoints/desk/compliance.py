@@ -21,6 +21,7 @@ from arrears.entrypoints.deps import (
 )
 from arrears.errors import ArrearsError, InvalidInput
 from arrears.services import compliance as svc
+from arrears.services.cases import ensure_customer_in_scope
 
 STAFF = ("collector", "team_lead", "qa_reviewer", "compliance_officer", "admin", "agency")
 SETTERS = ("collector", "team_lead", "compliance_officer", "admin", "agency")
@@ -51,6 +52,7 @@ def decision_view(decision: svc.ContactDecision, locale: str | None) -> dict[str
 def _holds_page(request: Request, session: Any, *, customer_id: str, principal: Principal,
                 notice: str | None = None, error: dict | None = None,
                 status_code: int = 200) -> Response:
+    ensure_customer_in_scope(session, principal=principal, customer_id=customer_id)
     holds = svc.customer_holds(session, customer_id=customer_id)
     decisions = svc.decisions_for(session, customer_id=customer_id, limit=20)
     return render(request, "compliance_holds.html", {
@@ -98,6 +100,7 @@ def set_flag(request: Request, session: DbSession, principal: Setter, customer_i
              until: Annotated[str, Form()] = "",
              contact_id: Annotated[str, Form()] = "") -> Response:
     """Set a hold or flag, with who and why."""
+    ensure_customer_in_scope(session, principal=principal, customer_id=customer_id)
     at = get_app(request).clock()
     return _after(request, session, principal, customer_id, lambda: svc.set_flag(
         session, customer_id=customer_id, flag=flag, reason=reason, by=principal.username,
@@ -121,6 +124,7 @@ def record_consent(request: Request, session: DbSession, principal: Setter, cust
                    channel: Annotated[str, Form()] = "",
                    note: Annotated[str, Form()] = "") -> Response:
     """Record a consent or preference the borrower gave."""
+    ensure_customer_in_scope(session, principal=principal, customer_id=customer_id)
     at = get_app(request).clock()
     return _after(request, session, principal, customer_id, lambda: svc.record_consent(
         session, customer_id=customer_id, kind=kind, by=principal.username, at=at,
@@ -135,6 +139,7 @@ def _decision_page(request: Request, session: Any, *, decision_id: int, principa
     from arrears.adapters.db.tables_compliance import ComplianceDecision
 
     row = session.get(ComplianceDecision, decision_id)
+    ensure_customer_in_scope(session, principal=principal, customer_id=row.customer_id)
     return render(request, "compliance_decision_page.html", {
         "decision": decision_view(decision, principal.locale), "row": row,
         "may_override": principal.role == "compliance_officer" and not decision.allowed
