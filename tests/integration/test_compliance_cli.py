@@ -56,4 +56,16 @@ def test_bench_prints_its_figures_as_json() -> None:
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["decisions"] == 200 and figures["decisions_per_second"] > 0
-    assert figures["seconds"] > 0
+    assert figures["seconds"] > 0 and figures["clock"] == "cpu"
+    assert figures["engine_decisions_per_second"] > 0
+    assert figures["jsonl_decisions_per_second"] > 0
+
+
+def test_each_pack_has_its_own_scenarios() -> None:
+    for pack in ("us", "gb"):
+        result = CliRunner().invoke(app, ["bench", "compliance", "--json", "--pack", pack,
+                                          "--decisions", "300", "--rounds", "1"])
+        assert result.exit_code == 0, result.output
+        figures = json.loads(result.stdout)
+        assert figures["pack"] == pack and figures["blocked"] > 0
+        assert all(rule.startswith(f"{pack}.") for rule in figures["rules"])

@@ -38,6 +38,7 @@ from arrears.domain.compliance.zones import candidate_zones, midnight, zone
 
 HOLD, CONTACT, TIMED = 1, 2, 3
 _ONE_DAY = timedelta(days=1)
+_new = tuple.__new__
 _SIX_DAYS = timedelta(days=6)
 _SEVEN_DAYS = timedelta(days=7)
 _MAX_STEPS = 60
@@ -219,8 +220,9 @@ def _window_hit(ctx: Ctx, loc: list[datetime], start: int, end: int,
     """(blocking local time, when it reopens) if any zone is outside [start, end)."""
     worst: tuple[datetime, datetime] | None = None
     for local in loc:
-        secs = _secs(local)
-        if _in_window(secs, start, end) or any(_in_window(secs, s, e) for s, e in lifts):
+        secs = local.hour * 3600 + local.minute * 60 + local.second
+        if (start <= secs < end if start < end else _in_window(secs, start, end)) or (
+                lifts and any(_in_window(secs, s, e) for s, e in lifts)):
             continue
         # The next opening of the regular window: a consent is the borrower's exception,
         # never the schedule we plan the next attempt on.
@@ -329,8 +331,9 @@ def check_third_party(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
 
 def check_opt_out(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     """A channel opt-out blocks that channel."""
+    flags = ctx.customer.flags
     channel = ctx.attempt.channel
-    if "opt_out_" + channel in ctx.customer.flags:
+    if flags and "opt_out_" + channel in flags:
         return Hit(f"{_p(ctx)}.opt_out", "opt_out", {"channel": channel}, None, CONTACT)
     return None
 
@@ -438,10 +441,11 @@ def check_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     r = ctx.rules
     if ctx.attempt.channel not in r.window_channels:
         return None
-    lifts = ctx.memo.get("lifts")
-    if lifts is None:
-        lifts = ctx.memo["lifts"] = (_time_windows(ctx, ("call_time", "contact_time"))
-                                     if ctx.customer.consents else [])
+    lifts: list[tuple[int, int]] = []
+    if ctx.customer.consents:
+        lifts = ctx.memo.get("lifts")
+        if lifts is None:
+            lifts = ctx.memo["lifts"] = _time_windows(ctx, ("call_time", "contact_time"))
     found = _window_hit(ctx, loc, r.window_start, r.window_end, lifts)
     if found is None:
         return None
@@ -655,16 +659,6 @@ def _checks_for(rules: PackRules) -> tuple[Check, ...]:
     return checks
 
 
-def _run(checks: tuple[Check, ...], ctx: Ctx, t: datetime) -> list[Hit]:
-    loc = [t.astimezone(z) for z in ctx.zones]
-    hits = []
-    for check in checks:
-        hit = check(ctx, t, loc)
-        if hit is not None:
-            hits.append(hit)
-    return hits
-
-
 def _next_allowed(checks: tuple[Check, ...], ctx: Ctx, hits: list[Hit]) -> datetime | None:
     """The earliest moment every rule allows, or None when waiting does not help.
 
@@ -706,10 +700,16 @@ def decide(rules: PackRules, attempt: Attempt, customer: Customer,
                                 customer.address_timezone, customer.country or rules.country)
     ctx = Ctx(rules, attempt, customer, history, zones)
     checks = _checks_for(rules)
-    hits = _run(checks, ctx, attempt.at)
+    at = attempt.at
+    loc = [at.astimezone(z) for z in zones]
+    hits = []
+    for check in checks:
+        hit = check(ctx, at, loc)
+        if hit is not None:
+            hits.append(hit)
     if not hits:
-        return Decision(True, (), (), attempt.at.astimezone(zones[0]), str(zones[0]),
-                        None, rules.name, rules.full_version)
+        return _new(Decision, (True, (), (), loc[0], str(zones[0]), None, rules.name,
+                               rules.full_version))
     tier = min(h.tier for h in hits)
     shown = tuple(h for h in hits if h.tier == tier)
     shown_zone = next((h.params["zone"] for h in shown if "zone" in h.params), None)

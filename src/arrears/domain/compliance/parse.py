@@ -120,10 +120,10 @@ def history_floor(at: datetime, raw_at: Any, zones: tuple[Any, ...], days: int) 
     suffix = ""
     if type(raw_at) is str and len(raw_at) > 19 and raw_at[10] == "T" and raw_at[19] in "+-Z":
         suffix = raw_at[19:]
-    z = zones[0]
-    single = len(zones) == 1
-    key = (z, at.astimezone(z).date(), days, suffix) if single else None
-    found = _FLOOR_CACHE.get(key) if single else None  # type: ignore[arg-type]
+    # Local midnights fall on whole minutes: the minute the attempt is written in, with
+    # its offset, settles every zone's local date.
+    key = (zones, days, raw_at[:16], suffix) if suffix else None
+    found = _FLOOR_CACHE.get(key) if key else None  # type: ignore[arg-type]
     if found is None:
         back = _BACK[days] if days < len(_BACK) else timedelta(days=days)
         utc = min(midnight(tz, at.astimezone(tz).date() - back) for tz in zones)
@@ -133,10 +133,10 @@ def history_floor(at: datetime, raw_at: Any, zones: tuple[Any, ...], days: int) 
             text = utc.replace(tzinfo=UTC).astimezone(at.tzinfo).isoformat()[:19] + suffix
         day = (utc - _ONE_DAY).date().isoformat() if utc > datetime(1, 1, 2) else ""
         found = Floor(utc, text, suffix, day)
-        if single:
-            if len(_FLOOR_CACHE) >= 4096:
+        if key:
+            if len(_FLOOR_CACHE) >= 65536:
                 _FLOOR_CACHE.clear()
-            _FLOOR_CACHE[key] = found  # type: ignore[index]
+            _FLOOR_CACHE[key] = found
     return found
 
 
@@ -366,27 +366,30 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
         raise ScenarioError("history", "expected a list")
     text, suffix = floor.text, floor.suffix
     lowest = floor.utc
-    events = raw
-    if floor.day:
-        # A first cut at C speed: events dated a day before the floor, in any offset.
-        try:
-            events = list(compress(raw, map(le, repeat(floor.day), map(_AT, raw))))
-        except (KeyError, TypeError):
-            events = raw  # the loop below names the broken event
     out: list[tuple[Any, ...]] = []
     append = out.append
-    spec, offsets, fromiso = _SPEC_EVENT, _OFFSETS.get, _fromiso
-    for ev in events:
-        try:
-            at, channel, party, cid, value, debt, result, by = spec(ev)
-        except (KeyError, TypeError):
-            event = _event(raw, ev, floor)  # fields left out, or not an object at all
+    try:
+        ats = list(map(_AT, raw))
+        # A first cut at C speed: events dated a day before the floor, in any offset.
+        kept = list(compress(range(len(raw)), map(le, repeat(floor.day), ats)))
+    except (KeyError, TypeError):  # fields left out, or not an object at all
+        for ev in raw:
+            event = _event(raw, ev, floor)
             if event is not None:
                 append(event)
-            continue
-        if type(at) is not str:
-            raise _bad_at(raw, ev, at)
+        return out
+    spec, offsets, fromiso = _SPEC_EVENT, _OFFSETS.get, _fromiso
+    for i in kept:
+        at = ats[i]
         if at < text and at[19:] == suffix and at[10] == "T":
+            continue
+        ev = raw[i]
+        try:
+            _, channel, party, cid, value, debt, result, by = spec(ev)
+        except KeyError:
+            event = _event(raw, ev, floor)  # optional fields left out
+            if event is not None:
+                append(event)
             continue
         offset = offsets(at[19:])
         when = None
