@@ -250,6 +250,7 @@ def record_contact(session: Session, *, app: Any, principal: PrincipalLike, case
     Returns ``Recorded.blocked`` (and stores only the compliance decision) when the engine
     blocks the attempt.
     """
+    at = utc_aware(at)  # the store keeps UTC; SQLite would drop any other offset
     validate_contact(data, at=at, as_of=as_of)
     case = load_case(session, principal=principal, case_id=case_id)
     if case.status != "open":

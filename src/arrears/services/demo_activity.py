@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -87,13 +87,13 @@ def _self_phone(session: Any, customer_id: str) -> str | None:
 
 
 def _call_time(*, as_of: date, tz: str | None, call_from: datetime | None, slot: int) -> datetime:
-    """A daytime call in the borrower's zone (as UTC), never before the list's screening time."""
+    """A daytime call in the borrower's zone, never before the list's screening time."""
     zone = ZoneInfo(tz or "Asia/Shanghai")
     at = datetime.combine(as_of, time(9, 30), zone) + timedelta(minutes=6 * slot)
     if call_from is not None:
         start = call_from if call_from.tzinfo else call_from.replace(tzinfo=ZoneInfo("UTC"))
         at = max(at, start.astimezone(zone) + timedelta(minutes=1))
-    return at.astimezone(UTC)  # the store keeps UTC
+    return at
 
 
 def _has_open_promise(session: Any, case_id: int) -> bool:
