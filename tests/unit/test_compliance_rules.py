@@ -292,6 +292,14 @@ class TestGb:
             assert out["rules"] == ["gb.breathing_space"]
             assert out["next_allowed_at"] == "2026-12-16T08:00:00+00:00"
 
+    def test_breathing_space_in_two_zones_of_one_offset(self) -> None:
+        # London and Dublin keep the same clock: their ends of the breathing space tie
+        sc = self.gb("2026-12-15T10:00:00+00:00", breathing_space_until="2026-12-15",
+                     address_timezone="Europe/Dublin")
+        out = decide("gb", sc)
+        assert out["rules"] == ["gb.breathing_space"]
+        assert out["next_allowed_at"] == "2026-12-16T08:00:00+00:00"
+
     def test_financial_difficulty_templates(self) -> None:
         tpl = {"id": "T2", "has_opt_out": True, "mentions_legal_action": False,
                "asks_to_borrow": True, "permitted_notice": None}

@@ -247,6 +247,10 @@ def _daily_cap(ctx: Ctx, loc: list[datetime], times: list[datetime], cap: int,
     return None
 
 
+def _first(pair: tuple[Any, ...]) -> Any:
+    return pair[0]
+
+
 def _p(ctx: Ctx) -> str:
     return ctx.rules.name
 
@@ -297,7 +301,9 @@ def check_breathing_space(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | N
         return None
     if min(local.date() for local in loc) > until:
         return None
-    ends = max((midnight(local.tzinfo, until + _ONE_DAY), local.tzinfo) for local in loc)
+    # the latest end over the zones (zones whose midnights coincide tie: any of them)
+    ends = max(((midnight(local.tzinfo, until + _ONE_DAY), local.tzinfo) for local in loc),
+               key=_first)
     return Hit(f"{_p(ctx)}.breathing_space", "breathing_space",
                {"until": until.isoformat()}, _moment(*ends), HOLD)
 
