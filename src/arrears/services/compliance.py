@@ -9,13 +9,14 @@ and all its agencies) and the lender policy from the ``[compliance]`` configurat
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Connection, func, or_, select, union
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import (
@@ -34,6 +35,7 @@ from arrears.domain.compliance.model import CHANNELS, FLAGS, MESSAGE
 from arrears.domain.compliance.packs import PackRules, parse_hhmm
 from arrears.domain.compliance.policy import LenderPolicy, PolicyError, build_policy
 from arrears.domain.compliance.texts import render
+from arrears.domain.compliance.zones import candidate_zones
 from arrears.errors import ConfigError, Conflict, Forbidden, InvalidInput, NotFound
 from arrears.services.audit import append_audit
 
@@ -586,61 +588,99 @@ class Screening:
     reason: str | None
 
 
-def _bulk_flags(session: Session, customer_ids: list[str]) -> dict[str, list[CustomerFlag]]:
-    out: dict[str, list[CustomerFlag]] = {}
-    for chunk in _chunks(customer_ids):
-        for f in session.scalars(select(CustomerFlag).where(
-                CustomerFlag.customer_id.in_(chunk), CustomerFlag.lifted_at.is_(None))):
-            out.setdefault(f.customer_id, []).append(f)
+@dataclass(frozen=True)
+class ScreenedEntries:
+    """The list entries (``case_ids``) that got one and the same answer."""
+
+    may_call: bool
+    call_from: datetime | None
+    reason: str | None
+    case_ids: array[int]
+
+
+def _listed(as_of: date) -> Any:
+    """The customers on ``as_of``'s list, as a subquery (reads stay joins, never id lists)."""
+    from arrears.adapters.db.tables import CollectionCase, CollectionListEntry
+
+    return (select(CollectionCase.customer_id)
+            .join(CollectionListEntry, CollectionListEntry.case_id == CollectionCase.case_id)
+            .where(CollectionListEntry.as_of == as_of))
+
+
+def _by_customer(rows: Any) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for r in rows:
+        out.setdefault(r.customer_id, []).append(r)
     return out
 
 
-def _bulk_consents(session: Session, ids: list[str]) -> dict[str, list[ComplianceConsent]]:
-    out: dict[str, list[ComplianceConsent]] = {}
-    for chunk in _chunks(ids):
-        for c in session.scalars(select(ComplianceConsent).where(
-                ComplianceConsent.customer_id.in_(chunk), ComplianceConsent.revoked_at.is_(None))):
-            out.setdefault(c.customer_id, []).append(c)
-    return out
+def _flags_q(as_of: date) -> Any:
+    f = CustomerFlag
+    return select(f.customer_id, f.flag, f.contact_id, f.until).where(
+        f.lifted_at.is_(None), f.customer_id.in_(_listed(as_of)))
 
 
-def _bulk_history(session: Session, ids: list[str], *, start: datetime,
-                  end: datetime) -> dict[str, list[tuple[Any, ...]]]:
+def _consents_q(as_of: date) -> Any:
+    c = ComplianceConsent
+    return select(c.customer_id, c.consent_id, c.kind, c.window_from, c.window_until,
+                  c.given_at, c.channel).where(c.revoked_at.is_(None),
+                                               c.customer_id.in_(_listed(as_of)))
+
+
+def _history_q(as_of: date) -> Any:
+    """The list's customers' attempts from ``HISTORY_DAYS`` before the day to its end."""
+    a = ContactAttempt
+    day_start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    return select(a.customer_id, a.at, a.channel, a.party, a.contact_id, a.result,
+                  a.initiated_by).where(a.at >= day_start - timedelta(days=HISTORY_DAYS),
+                                        a.at < day_start + timedelta(days=2),
+                                        a.customer_id.in_(_listed(as_of)))
+
+
+def _list_history(conn: Connection, as_of: date) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for chunk in _chunks(ids):
-        rows = session.execute(select(
-            ContactAttempt.customer_id, ContactAttempt.at, ContactAttempt.channel,
-            ContactAttempt.party, ContactAttempt.contact_id, ContactAttempt.result,
-            ContactAttempt.initiated_by).where(
-            ContactAttempt.customer_id.in_(chunk), ContactAttempt.at >= start,
-            ContactAttempt.at < end))
-        for r in rows:
-            out.setdefault(r.customer_id, []).append(history_event(
-                at=r.at, channel=r.channel, party=r.party, contact_id=r.contact_id,
-                result=r.result, initiated_by=r.initiated_by))
+    for r in conn.execute(_history_q(as_of)):
+        out.setdefault(r.customer_id, []).append(history_event(
+            at=r.at, channel=r.channel, party=r.party, contact_id=r.contact_id,
+            result=r.result, initiated_by=r.initiated_by))
     return out
 
 
-def _bulk_phones(session: Session, ids: list[str]) -> dict[str, ContactPoint]:
-    """Each customer's own phone to call first (primary before the others)."""
-    out: dict[str, ContactPoint] = {}
-    for chunk in _chunks(ids):
-        points = session.scalars(select(ContactPoint).where(
-            ContactPoint.customer_id.in_(chunk), ContactPoint.relation == "self",
-            ContactPoint.channel == "phone").order_by(ContactPoint.is_primary.desc(),
-                                                      ContactPoint.contact_id))
-        for p in points:
-            out.setdefault(p.customer_id, p)
+def _list_phones(conn: Connection, as_of: date) -> dict[str, Any]:
+    """The own phone to call first (primary before the others) of the list's borrowers
+    whose decision reads it: those with flags, consents or recent contacts, and those
+    without a recorded zone (the number tells it)."""
+    p, c = ContactPoint, Customer
+    zoneless = select(c.customer_id).where(or_(c.timezone.is_(None), c.timezone == ""),
+                                           c.customer_id.in_(_listed(as_of)))
+    wanted = union(zoneless, *(q.with_only_columns(q.selected_columns.customer_id)
+                               for q in (_flags_q(as_of), _consents_q(as_of),
+                                         _history_q(as_of))))
+    rows = conn.execute(
+        select(p.customer_id, p.contact_id, p.channel, p.value_enc)
+        .where(p.relation == "self", p.channel == "phone", p.customer_id.in_(wanted))
+        .order_by(p.customer_id, p.is_primary.desc(), p.contact_id))
+    out: dict[str, Any] = {}
+    for r in rows:
+        out.setdefault(r.customer_id, r)
     return out
 
 
-def _chunks(ids: list[str], size: int = 500) -> list[list[str]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+def _case_products(conn: Connection, as_of: date) -> dict[int, str]:
+    """Each listed case's product: that of its first loan."""
+    from arrears.adapters.db.tables import CollectionListEntry
+
+    lp = LoanPosition
+    first = (select(lp.case_id, func.min(lp.loan_id).label("loan_id"))
+             .join(CollectionListEntry, CollectionListEntry.case_id == lp.case_id)
+             .where(CollectionListEntry.as_of == as_of).group_by(lp.case_id).subquery())
+    rows = conn.execute(select(lp.case_id, lp.product).join(
+        first, (first.c.case_id == lp.case_id) & (first.c.loan_id == lp.loan_id)))
+    return {r.case_id: r.product for r in rows}
 
 
-def _customer_for_engine(customer: Customer, flags: list[CustomerFlag],
-                         consents: list[ComplianceConsent], contact_id: str | None,
-                         day: date) -> EngineCustomer:
+def _customer_for_engine(customer: Any, flags: list[Any], consents: list[Any],
+                         contact_id: str | None, day: date) -> EngineCustomer:
     names: set[str] = set()
     refused: set[str] = set()
     breathing: date | None = None
@@ -670,62 +710,102 @@ def screen_case(*, rules: PackRules, as_of: date, case_id: int, customer: Engine
                 point_id: str | None, phone: str | None, agency_id: str | None,
                 history: list[tuple[Any, ...]]) -> Screening:
     """May the borrower be called on ``as_of`` (their local day), and from when."""
-    from arrears.domain.compliance.zones import candidate_zones
-
     zones = candidate_zones(customer.timezone, phone, customer.address_timezone,
                             customer.country or rules.country)
     # the moment every candidate zone has reached as_of
     start = max(datetime(as_of.year, as_of.month, as_of.day, tzinfo=z) for z in zones)
     attempt = Attempt(at=start, channel="call", party="self", contact_id=point_id,
                       contact_value=phone, agency_id=agency_id)
-    decision = decide(rules, attempt, customer, history)
+    decision = decide(rules, attempt, customer, history, zones)
     when = start if decision.allowed else decision.next_allowed_at
     if when is not None and when.astimezone(zones[0]).date() == as_of:
         return Screening(case_id, True, when, None)
     return Screening(case_id, False, when, explain(decision, "en"))
 
 
-def screen_list(session: Session, *, app: Any, as_of: date) -> list[Screening]:
-    """Screen every entry of ``as_of``'s collection list (no commit; the step writes)."""
+class _ListScreener:
+    """Decides the entries of one day's list, once per group of entries that share every
+    input of the decision.
+
+    A borrower with no flag, consent or recent contact is decided from the rules, the
+    agency, and the country and zones alone (the engine reads the phone only to find the
+    zones, to match refused contacts and to count calls to the number), so one decision
+    serves every entry of such borrowers that agree on those. The others are decided one
+    by one with all they have.
+    """
+
+    def __init__(self, session: Session, *, app: Any, as_of: date) -> None:
+        self.session, self.app, self.as_of = session, app, as_of
+        conn = session.connection()
+        self.flags = _by_customer(conn.execute(_flags_q(as_of)))
+        self.consents = _by_customer(conn.execute(
+            _consents_q(as_of).order_by(ComplianceConsent.customer_id,
+                                        ComplianceConsent.consent_id)))
+        self.history = _list_history(conn, as_of)
+        self.phones = _list_phones(conn, as_of)
+        self.policy = lender_policy(app)
+        self.products = _case_products(conn, as_of) if self.policy.products else {}
+        self.rules: dict[tuple[bool, str | None], PackRules] = {}
+        self.shared: dict[tuple[Any, ...], Screening] = {}
+
+    def own(self, customer_id: str) -> bool:
+        """Whether the borrower's decision needs their own flags, consents or history."""
+        return (customer_id in self.flags or customer_id in self.consents
+                or customer_id in self.history)
+
+    def _rules_for(self, r: Any) -> PackRules:
+        key = (r.agency_id is not None, self.products.get(r.case_id))
+        if key not in self.rules:
+            self.rules[key] = _rules(self.session, app=self.app, day=self.as_of,
+                                     agency_id=r.agency_id, product=key[1])
+        return self.rules[key]
+
+    def screen(self, r: Any) -> Screening:
+        """One entry's answer (shared with its group's when it has one)."""
+        if r.known is None:
+            return Screening(r.case_id, False, None, "customer record missing")
+        rules = self._rules_for(r)
+        point = self.phones.get(r.customer_id)
+        point_id = point.contact_id if point else None
+        phone = _contact_value(self.app, point)
+        if self.own(r.customer_id):
+            return self._decide(r, rules, point_id, phone)
+        zones = candidate_zones(r.timezone, phone, r.address_timezone,
+                                r.country or rules.country)
+        key = (id(rules), r.agency_id, r.country, r.timezone, r.address_timezone, zones)
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = self._decide(r, rules, point_id, phone)
+        return found
+
+    def _decide(self, r: Any, rules: PackRules, point_id: str | None,
+                phone: str | None) -> Screening:
+        cid = r.customer_id
+        customer = _customer_for_engine(r, self.flags.get(cid, []), self.consents.get(cid, []),
+                                        point_id, self.as_of)
+        return screen_case(rules=rules, as_of=self.as_of, case_id=r.case_id,
+                           customer=customer, point_id=point_id, phone=phone,
+                           agency_id=r.agency_id, history=self.history.get(cid, []))
+
+
+def screen_list(session: Session, *, app: Any, as_of: date) -> list[ScreenedEntries]:
+    """Screen every entry of ``as_of``'s collection list (no commit; the step writes):
+    the answers, each with the entries that got it."""
     from arrears.adapters.db.tables import CollectionCase, CollectionListEntry
 
-    rows = session.execute(select(CollectionListEntry.case_id, CollectionCase.customer_id,
-                                  CollectionCase.agency_id)
-                           .join(CollectionCase,
-                                 CollectionCase.case_id == CollectionListEntry.case_id)
-                           .where(CollectionListEntry.as_of == as_of)).all()
-    ids = sorted({r.customer_id for r in rows})
-    customers = {c.customer_id: c for chunk in _chunks(ids)
-                 for c in session.scalars(select(Customer).where(Customer.customer_id.in_(chunk)))}
-    day_start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
-    flags, consents = _bulk_flags(session, ids), _bulk_consents(session, ids)
-    phones = _bulk_phones(session, ids)
-    history = _bulk_history(session, ids, start=day_start - timedelta(days=HISTORY_DAYS),
-                            end=day_start + timedelta(days=2))
-    policy = lender_policy(app)
-    rules_by: dict[tuple[bool, str | None], PackRules] = {}
-    out = []
+    screener = _ListScreener(session, app=app, as_of=as_of)
+    rows = session.connection().execute(
+        select(CollectionListEntry.case_id, CollectionCase.customer_id,
+               CollectionCase.agency_id, Customer.customer_id.label("known"), Customer.country,
+               Customer.timezone, Customer.address_timezone)
+        .join(CollectionCase, CollectionCase.case_id == CollectionListEntry.case_id)
+        .outerjoin(Customer, Customer.customer_id == CollectionCase.customer_id)
+        .where(CollectionListEntry.as_of == as_of))
+    answers: dict[tuple[bool, datetime | None, str | None], array[int]] = {}
     for r in rows:
-        customer = customers.get(r.customer_id)
-        if customer is None:
-            out.append(Screening(r.case_id, False, None, "customer record missing"))
-            continue
-        point = phones.get(r.customer_id)
-        product = _product(session, r.case_id) if policy.products else None
-        key = (r.agency_id is not None, product)
-        if key not in rules_by:
-            rules_by[key] = _rules(session, app=app, day=as_of, agency_id=r.agency_id,
-                                   product=product)
-        rules = rules_by[key]
-        engine_customer = _customer_for_engine(customer, flags.get(r.customer_id, []),
-                                               consents.get(r.customer_id, []),
-                                               point.contact_id if point else None, as_of)
-        out.append(screen_case(rules=rules, as_of=as_of, case_id=r.case_id,
-                               customer=engine_customer,
-                               point_id=point.contact_id if point else None,
-                               phone=_contact_value(app, point), agency_id=r.agency_id,
-                               history=history.get(r.customer_id, [])))
-    return out
+        s = screener.screen(r)
+        answers.setdefault((s.may_call, s.call_from, s.reason), array("q")).append(r.case_id)
+    return [ScreenedEntries(*answer, case_ids=ids) for answer, ids in answers.items()]
 
 
 # ---------------------------------------------------------------- daily evidence
