@@ -187,3 +187,26 @@ def test_bucket_events_against_the_previous_snapshot_day(engine_app) -> None:  #
     assert events[("2026-03-12", "LF_REVERSED")] == ("M1", "M2", "rolled_forward")
     # The payment of 2026-03-06 covers both installments due: cured.
     assert events[("2026-03-12", "LH_PAID_AFTER")] == ("M1", "M0", "cured")
+
+
+def test_an_older_engines_snapshot_table_moves_into_the_narrow_positions(engine_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from arrears.adapters.portfolio.schema import SNAPSHOT_COLUMNS
+    from arrears.services.loading import portfolio_engine
+
+    before = read_export(engine_app, AS_OF, tmp_path / "before.csv")
+    engine = portfolio_engine(engine_app)
+    cols = ", ".join(SNAPSHOT_COLUMNS)
+    # The shape engines had before: one wide table holding the loan attributes too.
+    engine.run_in_transaction([
+        f"CREATE TABLE wide_copy AS SELECT {cols} FROM delinquency_snapshots",
+        "DROP VIEW delinquency_snapshots", "DELETE FROM delinquency_positions",
+        "ALTER TABLE wide_copy RENAME TO delinquency_snapshots"])
+    portfolio_engine(engine_app)  # opening the engine moves the rows
+    kinds = dict(engine.fetch("SELECT table_name, table_type FROM information_schema.tables "
+                              "WHERE table_name IN ('delinquency_snapshots', "
+                              "'delinquency_positions')"))
+    assert kinds == {"delinquency_snapshots": "VIEW", "delinquency_positions": "BASE TABLE"}
+    assert engine.fetch("SELECT count(*) FROM delinquency_positions")[0][0] == len(PAYMENTS)
+    path = tmp_path / "after.csv"
+    export_delinquency(app=engine_app, as_of=AS_OF, out=path)
+    assert path.read_bytes() == (tmp_path / "before.csv").read_bytes() and before

@@ -25,7 +25,7 @@ class NothingLoaded(ArrearsError):
 
 def previous_snapshot_day(engine: PortfolioEngine, *, as_of: date) -> date | None:
     """The latest snapshot day before ``as_of`` (bucket events compare against it)."""
-    rows = engine.fetch("SELECT max(as_of) FROM delinquency_snapshots "
+    rows = engine.fetch("SELECT max(as_of) FROM delinquency_positions "
                         f"WHERE as_of < DATE '{as_of.isoformat()}'")
     return rows[0][0] if rows and rows[0][0] is not None else None
 
@@ -42,13 +42,13 @@ def run(*, app: Any, as_of: date) -> StepResult:
     day = f"DATE '{as_of.isoformat()}'"
     snapshot = dq.positions(engine.backend, as_of=as_of, tolerance=settings.tolerance,
                             buckets=buckets)
-    snap_cols = ", ".join(columns("delinquency_snapshots"))
+    snap_cols = ", ".join(columns("delinquency_positions"))
     previous = previous_snapshot_day(engine, as_of=as_of)
     events = dq.bucket_events(engine.backend, as_of=as_of, previous=previous, buckets=buckets)
     event_cols = ", ".join(columns("bucket_events"))
     engine.run_in_transaction([
-        f"DELETE FROM delinquency_snapshots WHERE as_of = {day}",
-        f"INSERT INTO delinquency_snapshots ({snap_cols}) "
+        f"DELETE FROM delinquency_positions WHERE as_of = {day}",
+        f"INSERT INTO delinquency_positions ({snap_cols}) "
         f"SELECT {snap_cols} FROM ({engine.compile(snapshot)}) AS s",
         f"DELETE FROM bucket_events WHERE as_of = {day}",
         f"INSERT INTO bucket_events ({event_cols}) "
@@ -56,7 +56,7 @@ def run(*, app: Any, as_of: date) -> StepResult:
     ])
     counts = engine.fetch(f"""
         SELECT count(*) FILTER (WHERE dpd > 0), count(*)
-        FROM delinquency_snapshots WHERE as_of = {day}""")[0]
+        FROM delinquency_positions WHERE as_of = {day}""")[0]
     by_kind = dict(engine.fetch(f"SELECT kind, count(*) FROM bucket_events WHERE as_of = {day} "
                                 "GROUP BY kind"))
     return StepResult(name="delinquency", rows_in=loans, rows_out=counts[1],

@@ -12,7 +12,14 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from arrears.adapters.portfolio.schema import TABLES, columns, create_statements
+from arrears.adapters.portfolio.schema import (
+    TABLES,
+    VIEWS,
+    columns,
+    create_statements,
+    legacy_snapshot_statements,
+    view_statements,
+)
 
 
 class PortfolioEngine:
@@ -28,9 +35,17 @@ class PortfolioEngine:
         return self.kind == "duckdb"
 
     def ensure_schema(self) -> None:
-        """Create the portfolio tables that do not exist yet."""
-        for statement in create_statements():
-            self.execute(statement)
+        """Create the portfolio tables and views that do not exist yet (moving a snapshot
+        table of an older engine into its narrow table first)."""
+        kinds = dict(self.fetch("SELECT table_name, table_type FROM information_schema.tables "
+                                "WHERE table_schema = current_schema() "
+                                "AND table_catalog = current_database()"))
+        if all(t in kinds for t in TABLES) and all(kinds.get(v) == "VIEW" for v in VIEWS):
+            return
+        statements = create_statements()
+        if kinds.get("delinquency_snapshots") == "BASE TABLE":
+            statements += legacy_snapshot_statements()
+        self.run_in_transaction(statements + view_statements())
 
     def execute(self, sql: str) -> None:
         """Run one statement on the engine (committed at once)."""

@@ -52,11 +52,9 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("kind", "VARCHAR"), ("reverses_payment_id", "VARCHAR"), ("channel", "VARCHAR"),
         ("load_id", "VARCHAR"), ("reversed_on", "DATE"),
     ],
-    "delinquency_snapshots": [
-        ("as_of", "DATE"), ("loan_key", "BIGINT"), ("loan_id", "VARCHAR"),
-        ("customer_id", "VARCHAR"), ("currency", "VARCHAR"), ("product", "VARCHAR"),
-        ("principal", MONEY), ("disbursed_on", "DATE"), ("term", "INTEGER"),
-        ("status", "VARCHAR"), ("dpd", "INTEGER"), ("bucket", "VARCHAR"),
+    # One row per loan per run day: what the day's run computed (see SNAPSHOT_VIEW).
+    "delinquency_positions": [
+        ("as_of", "DATE"), ("loan_key", "BIGINT"), ("dpd", "INTEGER"), ("bucket", "VARCHAR"),
         ("overdue_principal", MONEY), ("overdue_interest", MONEY), ("overdue_fee", MONEY),
         ("overdue_amount", MONEY), ("outstanding_principal", MONEY),
         ("credit_balance", MONEY), ("oldest_unpaid_due_date", "DATE"),
@@ -67,6 +65,20 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("dpd", "INTEGER"), ("overdue_amount", MONEY),
     ],
     "portfolio_meta": [("key", "VARCHAR"), ("value", "VARCHAR")],
+}
+
+# Loaded loans never change (a conflicting row is quarantined, never overwritten), so
+# the day's positions carry only what the run computes and the snapshot joins the loan's
+# attributes by its integer key: a third of the bytes written every day.
+LOAN_ATTRIBUTES = ("loan_id", "customer_id", "currency", "product", "principal",
+                   "disbursed_on", "term", "status")
+SNAPSHOT_COLUMNS = ("as_of", "loan_key", *LOAN_ATTRIBUTES, "dpd", "bucket",
+                    "overdue_principal", "overdue_interest", "overdue_fee", "overdue_amount",
+                    "outstanding_principal", "credit_balance", "oldest_unpaid_due_date")
+VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
+    "delinquency_snapshots": (SNAPSHOT_COLUMNS, "SELECT " + ", ".join(
+        f"l.{c}" if c in LOAN_ATTRIBUTES else f"p.{c}" for c in SNAPSHOT_COLUMNS)
+        + " FROM delinquency_positions p JOIN loans l ON l.loan_key = p.loan_key"),
 }
 
 # The interchange tables in load order (each one's references are loaded before it).
@@ -82,6 +94,22 @@ def create_statements() -> list[str]:
     return out
 
 
+def view_statements() -> list[str]:
+    """``CREATE OR REPLACE VIEW`` for every portfolio view."""
+    return [f"CREATE OR REPLACE VIEW {name} AS {sql}" for name, (_, sql) in VIEWS.items()]
+
+
+def legacy_snapshot_statements() -> list[str]:
+    """Engines made before positions were kept narrow: their snapshot table's computed
+    columns move to ``delinquency_positions`` and the table gives way to the view."""
+    computed = ", ".join(columns("delinquency_positions"))
+    return [f"INSERT INTO delinquency_positions ({computed}) "
+            f"SELECT {computed} FROM delinquency_snapshots",
+            "DROP TABLE delinquency_snapshots"]
+
+
 def columns(table: str) -> list[str]:
-    """Column names of a portfolio table, in order."""
+    """Column names of a portfolio table or view, in order."""
+    if table in VIEWS:
+        return list(VIEWS[table][0])
     return [col for col, _ in TABLES[table]]
