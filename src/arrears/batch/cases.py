@@ -15,16 +15,16 @@ day leave the cases alone: their snapshot is still recomputed by ``delinquency``
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import ibis
 import pyarrow as pa
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, func, select
 
-from arrears.adapters.db.bulk import bulk_insert, bulk_update
+from arrears.adapters.db.bulk import bulk_delete, bulk_insert, bulk_update
 from arrears.adapters.db.tables import (
     CollectionCase,
     ContactPoint,
@@ -33,11 +33,11 @@ from arrears.adapters.db.tables import (
     LoanPosition,
 )
 from arrears.batch.base import StepResult
-from arrears.domain.delinquency import bucket_for
+from arrears.adapters.portfolio.delinquency import bucket_expr
 from arrears.services.business_settings import business_settings
 from arrears.services.loading import portfolio_engine
 
-SNAPSHOT_COLS = ("loan_id", "customer_id", "product", "currency", "principal", "dpd", "bucket",
+POSITION_COLS = ("loan_id", "customer_id", "product", "currency", "principal", "dpd", "bucket",
                  "overdue_principal", "overdue_interest", "overdue_fee", "overdue_amount",
                  "outstanding_principal", "credit_balance", "oldest_unpaid_due_date")
 # Loans the lender no longer holds, or has closed, are not collected.
@@ -50,37 +50,44 @@ class CustomerDebt:
 
     customer_id: str
     dpd: int
+    bucket: str
     currency: str
     overdue_amount: Decimal
     outstanding_principal: Decimal
     loan_count: int
 
 
-def delinquent_loans(app: Any, *, as_of: date) -> list[dict[str, Any]]:
+def _delinquent(app: Any, *, as_of: date) -> Any:
     """The snapshot rows of ``as_of`` with dpd above zero, for loans still collected."""
+    snaps = portfolio_engine(app).backend.table("delinquency_snapshots")
+    return snaps.filter((snaps.as_of == ibis.literal(as_of)) & (snaps.dpd > 0)
+                        & ~snaps.status.isin(NOT_COLLECTED))
+
+
+def delinquent_loans(app: Any, *, as_of: date) -> list[tuple[Any, ...]]:
+    """The day's delinquent, collected loans as ``POSITION_COLS`` tuples."""
     engine = portfolio_engine(app)
-    excluded = ", ".join(f"'{s}'" for s in NOT_COLLECTED)
-    sql = (f"SELECT {', '.join(SNAPSHOT_COLS)} FROM delinquency_snapshots "
-           f"WHERE as_of = DATE '{as_of.isoformat()}' AND dpd > 0 "
-           f"AND status NOT IN ({excluded})")
-    return [dict(zip(SNAPSHOT_COLS, row, strict=True)) for row in engine.fetch(sql)]
+    return engine.fetch(engine.compile(_delinquent(app, as_of=as_of).select(*POSITION_COLS)))
 
 
-def summarise(loans: list[dict[str, Any]]) -> dict[str, CustomerDebt]:
-    """Per customer: the worst dpd, the sums, the currency with most overdue."""
-    by_customer: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for loan in loans:
-        by_customer[loan["customer_id"]].append(loan)
-    out = {}
-    for customer_id, items in by_customer.items():
-        out[customer_id] = CustomerDebt(
-            customer_id=customer_id, dpd=max(i["dpd"] for i in items),
-            currency=max(items, key=lambda i: (i["overdue_amount"], i["currency"]))["currency"],
-            overdue_amount=sum((i["overdue_amount"] for i in items), Decimal("0.00")),
-            outstanding_principal=sum((i["outstanding_principal"] for i in items),
-                                      Decimal("0.00")),
-            loan_count=len(items))
-    return out
+def customer_debts(app: Any, *, as_of: date, buckets: Any) -> dict[str, CustomerDebt]:
+    """Per customer, in the engine: the worst dpd and its bucket, the sums, and the currency
+    of the loan with most overdue (the larger code on a tie)."""
+    loans = _delinquent(app, as_of=as_of)
+    ranked = loans.mutate(rank=ibis.row_number().over(
+        group_by="customer_id", order_by=[loans.overdue_amount.desc(), loans.currency.desc()]))
+    lead = ranked.filter(ranked.rank == 0).select("customer_id", "currency")
+    sums = loans.group_by("customer_id").aggregate(
+        dpd=loans.dpd.max(), overdue_amount=loans.overdue_amount.sum(),
+        outstanding_principal=loans.outstanding_principal.sum(), loan_count=loans.count())
+    j = sums.join(lead, "customer_id")
+    debts = j.select("customer_id", bucket_expr(j.dpd, buckets).name("bucket"), "dpd",
+                     "currency", "overdue_amount", "outstanding_principal", "loan_count")
+    engine = portfolio_engine(app)
+    return {row[0]: CustomerDebt(customer_id=row[0], bucket=row[1], dpd=int(row[2]),
+                                 currency=row[3], overdue_amount=row[4],
+                                 outstanding_principal=row[5], loan_count=int(row[6]))
+            for row in engine.fetch(engine.compile(debts))}
 
 
 def latest_applied_day(conn: Connection) -> date | None:
@@ -96,11 +103,12 @@ def run(*, app: Any, as_of: date) -> StepResult:
         latest = latest_applied_day(conn)
         if latest is not None and as_of < latest:
             return StepResult(name="cases", detail={"skipped": f"cases are kept at {latest}"})
-        loans = delinquent_loans(app, as_of=as_of)
-        debts = summarise(loans)
+        buckets = settings.bucket_table()
+        debts = customer_debts(app, as_of=as_of, buckets=buckets)
         plan = plan_cases(conn, debts=debts, as_of=as_of, open_dpd=settings.case_open_dpd)
         copy_customers(conn, app=app, customer_ids=plan.needs_customer)
-        apply_plan(conn, plan=plan, debts=debts, as_of=as_of, buckets=settings.bucket_table())
+        apply_plan(conn, plan=plan, debts=debts, as_of=as_of, buckets=buckets)
+        loans = delinquent_loans(app, as_of=as_of)
         positions = write_positions(conn, loans=loans, as_of=as_of)
     return StepResult(name="cases", rows_in=len(loans), rows_out=positions, detail={
         "opened": len(plan.to_open), "updated": len(plan.to_update),
@@ -141,9 +149,9 @@ def plan_cases(conn: Connection, *, debts: dict[str, CustomerDebt], as_of: date,
                     to_close=to_close)
 
 
-def _figures(debt: CustomerDebt, *, as_of: date, buckets: Any) -> dict[str, Any]:
+def _figures(debt: CustomerDebt, *, as_of: date) -> dict[str, Any]:
     return {"as_of": as_of, "currency": debt.currency, "dpd": debt.dpd,
-            "bucket": bucket_for(debt.dpd, buckets), "overdue_amount": debt.overdue_amount,
+            "bucket": debt.bucket, "overdue_amount": debt.overdue_amount,
             "outstanding_principal": debt.outstanding_principal, "loan_count": debt.loan_count}
 
 
@@ -154,10 +162,10 @@ def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDeb
     if plan.to_open:
         bulk_insert(conn, cases, [
             {"customer_id": c, "status": "open", "opened_on": as_of, "version": 1,
-             **_figures(debts[c], as_of=as_of, buckets=buckets)} for c in plan.to_open])
+             **_figures(debts[c], as_of=as_of)} for c in plan.to_open])
     figures = ("as_of", "currency", "dpd", "bucket", "overdue_amount",
                "outstanding_principal", "loan_count")
-    changes = [("open", None, None, *_figures(debts[c], as_of=as_of, buckets=buckets).values(), k)
+    changes = [("open", None, None, *_figures(debts[c], as_of=as_of).values(), k)
                for c, k in {**plan.to_update, **plan.to_reopen}.items()]
     zero = Decimal("0.00")
     # A closed case keeps its currency, outstanding principal and loan count (NULL: kept).
@@ -226,15 +234,30 @@ def fetch_for(engine: Any, table: str, cols: tuple[str, ...], key: str,
     return out
 
 
-def write_positions(conn: Connection, *, loans: list[dict[str, Any]], as_of: date) -> int:
-    """Rewrite ``loan_positions``: today's delinquent loans of customers with an open case."""
+def write_positions(conn: Connection, *, loans: list[tuple[Any, ...]], as_of: date) -> int:
+    """Bring ``loan_positions`` to today's delinquent loans of customers with an open case:
+    rows of loans still there are updated in place, others inserted or deleted."""
+    table = LoanPosition.__table__
     open_cases = dict(conn.execute(
         select(CollectionCase.customer_id, CollectionCase.case_id)
         .where(CollectionCase.status == "open")).all())
-    conn.execute(delete(LoanPosition.__table__))
-    rows = [{**loan, "case_id": open_cases[loan["customer_id"]], "as_of": as_of}
-            for loan in loans if loan["customer_id"] in open_cases]
-    bulk_insert(conn, LoanPosition.__table__, rows)
-    return len(rows)
-
-
+    stored = dict(conn.execute(select(table.c.loan_id, table.c.customer_id)).all())
+    figures = POSITION_COLS[2:]
+    inserts, updates, kept = [], [], set()
+    for loan in loans:
+        case_id = open_cases.get(loan[1])
+        if case_id is None:
+            continue
+        kept.add(loan[0])
+        if stored.get(loan[0]) == loan[1]:
+            updates.append((case_id, as_of, *loan[2:], loan[0]))
+        else:
+            inserts.append(dict(zip(POSITION_COLS, loan, strict=True)) | {
+                "case_id": case_id, "as_of": as_of})
+    gone = [(loan_id,) for loan_id in stored if loan_id not in kept]
+    moved = [(row["loan_id"],) for row in inserts if row["loan_id"] in stored]
+    bulk_delete(conn, table, keys=["loan_id"], rows=gone + moved)
+    bulk_update(conn, table, keys=["loan_id"], columns=["case_id", "as_of", *figures],
+                rows=updates)
+    bulk_insert(conn, table, inserts)
+    return len(kept)

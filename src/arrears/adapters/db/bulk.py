@@ -69,3 +69,13 @@ def bulk_update(conn: Connection, table: Any, *, keys: Sequence[str], columns: S
     where = " AND ".join(f"{k} = {mark}" for k in keys)
     conn.exec_driver_sql(f"UPDATE {table.name} SET {sets} WHERE {where}",
                          _params(rows, sqlite))
+
+
+def bulk_delete(conn: Connection, table: Any, *, keys: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """``DELETE FROM table WHERE keys`` for many rows of key values."""
+    if not rows:
+        return
+    mark, sqlite = _plain(conn)
+    where = " AND ".join(f"{k} = {mark}" for k in keys)
+    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", _params(rows, sqlite))
