@@ -58,6 +58,9 @@ class App:
 
             url = self.settings.resolved_portfolio_url()
             self._portfolio = ibis.connect(url)
+            if self._portfolio.name == "duckdb":
+                limit = self.settings.resolved_portfolio_memory_limit().replace("'", "")
+                self._portfolio.raw_sql(f"SET memory_limit = '{limit}'")
         return self._portfolio
 
     def migrate(self) -> None:

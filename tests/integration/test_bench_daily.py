@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,23 @@ def test_json_shape_and_reuse_of_the_book(tmp_path: Path, monkeypatch: pytest.Mo
     assert again["generate_seconds"] is None, "the cached book is reused"
     assert again["pandas_seconds"] is None and again["speedup_vs_pandas"] is None
     assert again["installments"] == first["installments"]
+
+
+def test_reuse_load_starts_from_the_saved_state(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARREARS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("ARREARS_PORTFOLIO_URL", raising=False)
+    first = bench(tmp_path, "--skip-pandas", "--reuse-load")
+    assert first["load_reused"] is False
+    saved = json.loads(next((tmp_path / "bench" / "loaded").glob("*/loaded.json")).read_text())
+    assert saved["load_seconds"] == pytest.approx(first["load_seconds"], abs=1e-3)
+    again = bench(tmp_path, "--skip-pandas", "--reuse-load")
+    assert again["load_reused"] is True
+    assert again["load_seconds"] == pytest.approx(first["load_seconds"], abs=1e-3)
+    # the copied state is the loaded book, not the state the first bench's days left
+    with sqlite3.connect(tmp_path / "bench" / "work" / "operations.sqlite") as db:
+        days = [d for (d,) in db.execute("SELECT as_of FROM day_runs ORDER BY run_id")]
+    assert days == ["2026-06-30", "2026-07-01"]
+    assert again["installments"] == first["installments"]
+    for run in (first, again):
+        assert run["next_day_seconds"] > 0 and run["next_day_step_seconds"]

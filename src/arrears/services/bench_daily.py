@@ -3,8 +3,11 @@
 One run, on one book (generated once per size and seed, then reused from
 ``ARREARS_HOME/bench/books``), in a fresh workspace ``ARREARS_HOME/bench/work``:
 
-1. load the book into the portfolio engine;
-2. run the day (delinquency, events, cases, collection list, and every later step);
+1. load the book into the portfolio engine (with ``reuse_load``, the state right after an
+   earlier load of the same book is copied back instead, and that load's time reported);
+2. run the day (delinquency, events, cases, collection list, and every later step): the
+   first day, which opens every case and trains the behaviour models; then the next
+   calendar day, the daily run as it runs every morning once cases and models exist;
 3. the raw engine doing one plain group-by over the same installments and payments
    (dues per loan joined with payments per loan), the floor any engine work stands on;
 4. the pandas reference of the same rules (``batch.reference_pandas``), skipped when the
@@ -25,7 +28,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +72,10 @@ class DailyBench:
     delinquency_step_seconds: float | None = None
     delinquency_ratio_vs_raw: float | None = None
     run_day_step_seconds: dict[str, float] = field(default_factory=dict)
+    load_reused: bool = False
+    next_day_seconds: float | None = None
+    next_day_ratio_vs_raw: float | None = None
+    next_day_step_seconds: dict[str, float] = field(default_factory=dict)
     pandas_skipped_reason: str | None = None
     phase_peak_rss_bytes: dict[str, int] = field(default_factory=dict)
 
@@ -143,14 +150,7 @@ def _timed(into: dict[str, float], name: str) -> Iterator[None]:
 
 
 def _marker(folder: Path) -> dict[str, Any] | None:
-    path = folder / BOOK_MARKER
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return _marker_file(folder / BOOK_MARKER)
 
 
 def _has_book(folder: Path) -> bool:
@@ -268,25 +268,89 @@ def _export_matches(export_path: Path, reference: Any) -> bool:
 # --------------------------------------------------------------------------- the run
 
 
-def _workspace_app(work: Path) -> Any:
+def _workspace_app(work: Path, *, fresh: bool = True) -> Any:
     from arrears.bootstrap import build_app
 
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
+    if fresh:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
     app = build_app(home=work, database_url=f"sqlite:///{(work / 'operations.sqlite').resolve()}",
                     portfolio_url=f"duckdb://{(work / 'portfolio.duckdb').resolve()}")
     app.migrate()
     return app
 
 
+LOADED_MARKER = "loaded.json"
+# What a workspace holds right after a load (copied back by ``reuse_load``).
+WORKSPACE_FILES = ("portfolio.duckdb", "operations.sqlite", "keys.json")
+
+
+def _saved_load(saved: Path, marker: dict[str, Any]) -> float | None:
+    """The load time of the saved state of this book, if one was saved."""
+    info = _marker_file(saved / LOADED_MARKER)
+    if info is None or info.get("book") != marker or not all(
+            (saved / f).exists() for f in WORKSPACE_FILES):
+        return None
+    seconds = info.get("load_seconds")
+    return float(seconds) if isinstance(seconds, (int, float)) else None
+
+
+def _marker_file(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _copy_state(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for name in WORKSPACE_FILES:
+        shutil.copy2(source / name, target / name)
+
+
+def _save_load(work: Path, saved: Path, marker: dict[str, Any], seconds: float) -> None:
+    if saved.exists():
+        shutil.rmtree(saved)
+    _copy_state(work, saved)
+    (saved / LOADED_MARKER).write_text(json.dumps({"book": marker, "load_seconds": seconds}),
+                                       encoding="utf-8")
+
+
+def loaded_workspace(*, home: Path, folder: Path, marker: dict[str, Any], reuse: bool,
+                     timings: dict[str, float], progress: bool) -> tuple[Any, bool]:
+    """A fresh workspace with the book loaded: by loading it (timed), or, with ``reuse``,
+    by copying back the state saved after an earlier load of the same book."""
+    from arrears.services.loading import load_portfolio
+
+    work = home / "bench" / "work"
+    saved = home / "bench" / "loaded" / folder.name
+    seconds = _saved_load(saved, marker) if reuse else None
+    if seconds is not None:
+        if work.exists():
+            shutil.rmtree(work)
+        _copy_state(saved, work)
+        timings["load"] = seconds
+        return _workspace_app(work, fresh=False), True
+    app = _workspace_app(work)
+    with _timed(timings, "load"):
+        load_portfolio(app=app, source=folder, progress=progress)
+    if reuse:
+        app.close()
+        _save_load(work, saved, marker, timings["load"])
+        app = _workspace_app(work, fresh=False)
+    return app, False
+
+
 def run_daily_bench(*, home: Path, loans: int, seed: int, as_of: date = BENCH_AS_OF,
                     data_dir: Path | None = None, skip_pandas: bool = False,
-                    progress: bool = True) -> DailyBench:
+                    progress: bool = True, reuse_load: bool = False) -> DailyBench:
     """Generate or reuse a book, then time load, run-day, the raw group-by and pandas."""
     from arrears.batch.run_day import run_day
     from arrears.services.export import export_delinquency
-    from arrears.services.loading import load_portfolio
 
     if loans <= 0:
         raise BenchInputError(f"--loans must be positive, got {loans}", field="loans")
@@ -295,14 +359,17 @@ def run_daily_bench(*, home: Path, loans: int, seed: int, as_of: date = BENCH_AS
     marker, generate_seconds = ensure_book(folder=folder, loans=loans, seed=seed, as_of=as_of,
                                            progress=progress)
     timings: dict[str, float] = {}
-    app = _workspace_app(bench / "work")
     export_path = bench / "work" / "delinquency.csv"
     with PeakMemory() as memory:
+        with memory.phase("load"):
+            app, reused = loaded_workspace(home=home, folder=folder, marker=marker,
+                                           reuse=reuse_load, timings=timings,
+                                           progress=progress)
         try:
-            with memory.phase("load"), _timed(timings, "load"):
-                load_portfolio(app=app, source=folder, progress=progress)
             with memory.phase("run_day"), _timed(timings, "run_day"):
                 day = run_day(app=app, as_of=as_of, progress=progress)
+            with memory.phase("next_day"), _timed(timings, "next_day"):
+                next_day = run_day(app=app, as_of=as_of + timedelta(days=1), progress=progress)
             steps = {name: round(sec, 3) for name, sec in day.seconds.items()}
             con = app.portfolio()
             with memory.phase("raw_groupby"), _timed(timings, "raw_groupby"):
@@ -330,6 +397,11 @@ def run_daily_bench(*, home: Path, loans: int, seed: int, as_of: date = BENCH_AS
                      generate_seconds=generate_seconds, product_peak=product_peak,
                      memory=memory, matches=matches, reason=reason)
     result.run_day_step_seconds = steps
+    result.load_reused = reused
+    result.next_day_seconds = _r(timings["next_day"])
+    result.next_day_ratio_vs_raw = round(timings["next_day"] / max(timings["raw_groupby"], 1e-9),
+                                         2)
+    result.next_day_step_seconds = {n: round(sec, 3) for n, sec in next_day.seconds.items()}
     if "delinquency" in steps:
         result.delinquency_step_seconds = steps["delinquency"]
         result.delinquency_ratio_vs_raw = round(
