@@ -9,11 +9,13 @@ from sqlalchemy import select
 
 from arrears.adapters.db.base import unit_of_work
 from arrears.adapters.db.tables import (
+    Agency,
     CollectionCase,
     CollectionListEntry,
     ContactAttempt,
     ContactPoint,
     Customer,
+    LoanPosition,
 )
 from arrears.batch import screening
 from arrears.services import compliance as svc
@@ -80,3 +82,85 @@ def test_a_cap_running_past_today_keeps_the_case_off_the_list(tmp_path) -> None:
         assert row.call_from.replace(tzinfo=UTC) == datetime(2026, 11, 28, 13, 0, tzinfo=UTC)
     finally:
         app.close()
+
+
+def _list_rows(app) -> dict[int, CollectionListEntry]:  # type: ignore[no-untyped-def]
+    with unit_of_work(app.session_factory) as s:
+        return {r.case_id: r for r in s.scalars(select(CollectionListEntry))}
+
+
+def _call_from(row: CollectionListEntry) -> datetime:
+    assert row.call_from is not None
+    return row.call_from.replace(tzinfo=UTC)
+
+
+class TestEntriesDecidedTogether:
+    """Entries alike in every input are decided once; any difference is decided apart."""
+
+    def test_zones_agencies_and_own_contacts_each_get_their_answer(self, app) -> None:  # type: ignore[no-untyped-def]
+        from tests.factories import make_case
+
+        shanghai = [make_case(app) for _ in range(3)]
+        new_york = make_case(app)
+        unlisted_agency = make_case(app, agency_id="AG-NEW")
+        called = make_case(app)
+        with unit_of_work(app.session_factory) as s:
+            s.get(Customer, s.get(CollectionCase, new_york).customer_id).timezone = \
+                "America/New_York"
+            s.add(Agency(agency_id="AG-OLD", name="old", whitelisted=False))
+            s.get(Agency, "AG-NEW").last_evaluated_on = None  # never evaluated
+            case = s.get(CollectionCase, called)
+            phone = s.scalars(select(ContactPoint.contact_id).where(
+                ContactPoint.customer_id == case.customer_id,
+                ContactPoint.relation == "self")).one()
+            for minute in range(6):  # six unanswered calls to the number on its Shanghai day
+                s.add(ContactAttempt(case_id=called, customer_id=case.customer_id,
+                                     contact_id=phone,
+                                     at=datetime(2026, 11, 27, 0, minute, tzinfo=UTC),
+                                     channel="call", party="self", result="no_answer"))
+        result = screening.run(app=app, as_of=AS_OF)
+        assert result.detail == {"may_call": 4, "blocked": 2}
+        rows = _list_rows(app)
+        assert {_call_from(rows[c]) for c in shanghai} == {datetime(2026, 11, 27, 0, 0, tzinfo=UTC)}
+        assert _call_from(rows[new_york]) == datetime(2026, 11, 27, 13, 0, tzinfo=UTC)
+        assert not rows[unlisted_agency].may_call
+        assert "AG-NEW" in rows[unlisted_agency].screening_reason
+        assert not rows[called].may_call and "6" in rows[called].screening_reason
+        assert _call_from(rows[called]) == datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+
+    def test_contacts_older_than_any_rule_looks_back_change_nothing(self, app) -> None:  # type: ignore[no-untyped-def]
+        from tests.factories import make_case
+
+        quiet, busy_last_week = make_case(app), make_case(app)
+        with unit_of_work(app.session_factory) as s:
+            cid = s.get(CollectionCase, busy_last_week).customer_id
+            for minute in range(8):
+                s.add(ContactAttempt(case_id=busy_last_week, customer_id=cid, contact_id=None,
+                                     at=datetime(2026, 11, 20, 2, minute, tzinfo=UTC),
+                                     channel="call", party="self", result="no_answer"))
+        screening.run(app=app, as_of=AS_OF)
+        rows = _list_rows(app)
+        assert rows[busy_last_week].may_call and rows[quiet].may_call
+        assert _call_from(rows[busy_last_week]) == _call_from(rows[quiet])
+
+    def test_product_settings_split_the_groups(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        from tests.conftest import make_test_app
+        from tests.factories import make_case
+
+        home = tmp_path / "products"
+        home.mkdir()
+        (home / "arrears.toml").write_text(
+            '[compliance]\npack = "cn"\n[compliance.products.card]\nallowed_from = "10:00"\n',
+            encoding="utf-8")
+        app = make_test_app(home, f"sqlite:///{home / 'ops.sqlite'}")
+        try:
+            cash, card = make_case(app), make_case(app)
+            with unit_of_work(app.session_factory) as s:
+                s.scalars(select(LoanPosition).where(LoanPosition.case_id == card)).one() \
+                    .product = "card"
+            screening.run(app=app, as_of=AS_OF)
+            rows = _list_rows(app)
+        finally:
+            app.close()
+        assert _call_from(rows[cash]) == datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+        assert _call_from(rows[card]) == datetime(2026, 11, 27, 2, 0, tzinfo=UTC)

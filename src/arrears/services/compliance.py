@@ -9,14 +9,30 @@ and all its agencies) and the lender policy from the ``[compliance]`` configurat
 
 from __future__ import annotations
 
-from array import array
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, func, or_, select, union
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    null,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import (
@@ -589,13 +605,11 @@ class Screening:
 
 
 @dataclass(frozen=True)
-class ScreenedEntries:
-    """The list entries (``case_ids``) that got one and the same answer."""
+class ListScreening:
+    """What screening a day's list found: entries that may be called, entries blocked."""
 
-    may_call: bool
-    call_from: datetime | None
-    reason: str | None
-    case_ids: array[int]
+    may_call: int = 0
+    blocked: int = 0
 
 
 def _listed(as_of: date) -> Any:
@@ -627,56 +641,71 @@ def _consents_q(as_of: date) -> Any:
                                                c.customer_id.in_(_listed(as_of)))
 
 
-def _history_q(as_of: date) -> Any:
-    """The list's customers' attempts from ``HISTORY_DAYS`` before the day to its end."""
-    a = ContactAttempt
+def _history_window(app: Any, as_of: date) -> tuple[datetime, datetime]:
+    """The contacts a call at the start of ``as_of`` can depend on: from as far back as
+    any rules in force look (their ``history_days`` before the day, one more for the
+    zones east of UTC; never more than ``HISTORY_DAYS``) to past the day's end in every
+    zone. Older contacts never change a decision."""
+    policy = lender_policy(app)
+    days = max(policy.rules_for(on=as_of, product=p).history_days
+               for p in (None, *policy.products))
     day_start = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
+    return (day_start - timedelta(days=min(HISTORY_DAYS, days + 1)),
+            day_start + timedelta(days=2))
+
+
+def _history_q(window: tuple[datetime, datetime], as_of: date) -> Any:
+    """The list's customers' attempts in the history ``window``."""
+    a = ContactAttempt
+    start, end = window
     return select(a.customer_id, a.at, a.channel, a.party, a.contact_id, a.result,
-                  a.initiated_by).where(a.at >= day_start - timedelta(days=HISTORY_DAYS),
-                                        a.at < day_start + timedelta(days=2),
+                  a.initiated_by).where(a.at >= start, a.at < end,
                                         a.customer_id.in_(_listed(as_of)))
 
 
-def _list_history(conn: Connection, as_of: date) -> dict[str, list[tuple[Any, ...]]]:
+def _with_own_inputs(window: tuple[datetime, datetime]) -> Any:
+    """Customers with flags, consents or contacts in the history ``window`` (of the whole
+    store: the list is joined by the caller)."""
+    f, c, a = CustomerFlag, ComplianceConsent, ContactAttempt
+    start, end = window
+    return union(select(f.customer_id).where(f.lifted_at.is_(None)),
+                 select(c.customer_id).where(c.revoked_at.is_(None)),
+                 select(a.customer_id).where(a.at >= start, a.at < end))
+
+
+def _list_history(conn: Connection, window: tuple[datetime, datetime],
+                  as_of: date) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
-    for r in conn.execute(_history_q(as_of)):
+    for r in conn.execute(_history_q(window, as_of)):
         out.setdefault(r.customer_id, []).append(history_event(
             at=r.at, channel=r.channel, party=r.party, contact_id=r.contact_id,
             result=r.result, initiated_by=r.initiated_by))
     return out
 
 
-def _list_phones(conn: Connection, as_of: date) -> dict[str, Any]:
-    """The own phone to call first (primary before the others) of the list's borrowers
-    whose decision reads it: those with flags, consents or recent contacts, and those
-    without a recorded zone (the number tells it)."""
-    p, c = ContactPoint, Customer
-    zoneless = select(c.customer_id).where(or_(c.timezone.is_(None), c.timezone == ""),
-                                           c.customer_id.in_(_listed(as_of)))
-    wanted = union(zoneless, *(q.with_only_columns(q.selected_columns.customer_id)
-                               for q in (_flags_q(as_of), _consents_q(as_of),
-                                         _history_q(as_of))))
-    rows = conn.execute(
-        select(p.customer_id, p.contact_id, p.channel, p.value_enc)
-        .where(p.relation == "self", p.channel == "phone", p.customer_id.in_(wanted))
-        .order_by(p.customer_id, p.is_primary.desc(), p.contact_id))
-    out: dict[str, Any] = {}
-    for r in rows:
-        out.setdefault(r.customer_id, r)
-    return out
+def _entries(as_of: date, *, products: bool) -> Any:
+    """``as_of``'s list entries with what every decision reads besides the borrower's own
+    flags, consents, contacts and phone: the agency, the customer's country and zones, and
+    (when the policy has product settings) the product of the case's first loan."""
+    from arrears.adapters.db.tables import CollectionCase, CollectionListEntry
 
-
-def _case_products(conn: Connection, as_of: date) -> dict[int, str]:
-    """Each listed case's product: that of its first loan."""
-    from arrears.adapters.db.tables import CollectionListEntry
-
-    lp = LoanPosition
+    entry, case, lp = CollectionListEntry, CollectionCase, LoanPosition
+    stmt = (select(entry.case_id, case.customer_id, case.agency_id,
+                   Customer.customer_id.label("known"), Customer.country, Customer.timezone,
+                   Customer.address_timezone)
+            .join(case, case.case_id == entry.case_id)
+            .outerjoin(Customer, Customer.customer_id == case.customer_id)
+            .where(entry.as_of == as_of))
+    if not products:
+        return stmt.add_columns(null().label("product")).subquery("entries")
     first = (select(lp.case_id, func.min(lp.loan_id).label("loan_id"))
-             .join(CollectionListEntry, CollectionListEntry.case_id == lp.case_id)
-             .where(CollectionListEntry.as_of == as_of).group_by(lp.case_id).subquery())
-    rows = conn.execute(select(lp.case_id, lp.product).join(
-        first, (first.c.case_id == lp.case_id) & (first.c.loan_id == lp.loan_id)))
-    return {r.case_id: r.product for r in rows}
+             .join(entry, entry.case_id == lp.case_id)
+             .where(entry.as_of == as_of).group_by(lp.case_id).subquery())
+    product = (select(lp.case_id, lp.product)
+               .join(first, (first.c.case_id == lp.case_id) & (first.c.loan_id == lp.loan_id))
+               .subquery())
+    return (stmt.add_columns(product.c.product)
+            .outerjoin(product, product.c.case_id == entry.case_id).subquery("entries"))
 
 
 def _customer_for_engine(customer: Any, flags: list[Any], consents: list[Any],
@@ -723,89 +752,181 @@ def screen_case(*, rules: PackRules, as_of: date, case_id: int, customer: Engine
     return Screening(case_id, False, when, explain(decision, "en"))
 
 
-class _ListScreener:
-    """Decides the entries of one day's list, once per group of entries that share every
-    input of the decision.
+#: What a group of alike entries shares.
+_KEYS = ("agency_id", "country", "timezone", "address_timezone", "product")
+#: The answer of each group (a temporary table, filled per run). Keys are kept as text
+#: ('' for none) with a flag for none, so that the entries find their group by equality.
+_ANSWERS = Table(
+    "screening_answers", MetaData(),
+    *(Column(k, String(64)) for k in _KEYS), *(Column(f"{k}_none", Boolean) for k in _KEYS),
+    Column("may_call", Boolean), Column("call_from", DateTime(timezone=True)),
+    Column("screening_reason", Text), Index("ix_screening_answers_keys", *_KEYS),
+    prefixes=["TEMPORARY"])
 
-    A borrower with no flag, consent or recent contact is decided from the rules, the
-    agency, and the country and zones alone (the engine reads the phone only to find the
-    zones, to match refused contacts and to count calls to the number), so one decision
-    serves every entry of such borrowers that agree on those. The others are decided one
-    by one with all they have.
+
+class _ListScreener:
+    """Decides one day's list.
+
+    A borrower with no flag, consent or recent contact and a recorded zone is decided from
+    the rules, the agency, the country and the zones alone (the engine reads the phone only
+    to find zones, to match refused contacts and to count calls to the number): such
+    entries are grouped in the store by those inputs, each group is decided once and its
+    answer written to all its entries in one statement. The other entries are decided one
+    by one with all they have, and written through the driver's executemany.
     """
 
     def __init__(self, session: Session, *, app: Any, as_of: date) -> None:
-        self.session, self.app, self.as_of = session, app, as_of
-        conn = session.connection()
-        self.flags = _by_customer(conn.execute(_flags_q(as_of)))
-        self.consents = _by_customer(conn.execute(
-            _consents_q(as_of).order_by(ComplianceConsent.customer_id,
-                                        ComplianceConsent.consent_id)))
-        self.history = _list_history(conn, as_of)
-        self.phones = _list_phones(conn, as_of)
-        self.policy = lender_policy(app)
-        self.products = _case_products(conn, as_of) if self.policy.products else {}
+        self.conn, self.app, self.as_of = session.connection(), app, as_of
+        self.session = session
+        self.entries = _entries(as_of, products=bool(lender_policy(app).products))
+        self.window = _history_window(app, as_of)
+        e = self.entries.c
+        self.alike = (e.known.is_not(None) & (func.coalesce(e.timezone, "") != "")
+                      & e.customer_id.not_in(_with_own_inputs(self.window)))
         self.rules: dict[tuple[bool, str | None], PackRules] = {}
-        self.shared: dict[tuple[Any, ...], Screening] = {}
-
-    def own(self, customer_id: str) -> bool:
-        """Whether the borrower's decision needs their own flags, consents or history."""
-        return (customer_id in self.flags or customer_id in self.consents
-                or customer_id in self.history)
 
     def _rules_for(self, r: Any) -> PackRules:
-        key = (r.agency_id is not None, self.products.get(r.case_id))
+        key = (r.agency_id is not None, r.product)
         if key not in self.rules:
             self.rules[key] = _rules(self.session, app=self.app, day=self.as_of,
-                                     agency_id=r.agency_id, product=key[1])
+                                     agency_id=r.agency_id, product=r.product)
         return self.rules[key]
 
-    def screen(self, r: Any) -> Screening:
-        """One entry's answer (shared with its group's when it has one)."""
+    def screen_alike(self) -> ListScreening:
+        """Decide each group of alike entries once; write the answers in one statement."""
+        e = self.entries.c
+        keys = [e[k] for k in _KEYS]
+        groups = self.conn.execute(
+            select(*keys, func.min(e.case_id).label("case_id"),
+                   func.min(e.customer_id).label("customer_id"),
+                   func.count().label("entries")).where(self.alike).group_by(*keys)).all()
+        answers, counts = [], ListScreening()
+        for g in groups:
+            s = screen_case(rules=self._rules_for(g), as_of=self.as_of, case_id=g.case_id,
+                            customer=_customer_for_engine(g, [], [], None, self.as_of),
+                            point_id=None, phone=None, agency_id=g.agency_id, history=[])
+            keys = g._mapping
+            answers.append({**{k: keys[k] or "" for k in _KEYS},
+                            **{f"{k}_none": keys[k] is None for k in _KEYS},
+                            "may_call": s.may_call, "call_from": _stored_utc(s.call_from),
+                            "screening_reason": s.reason})
+            counts = _counted(counts, s.may_call, g.entries)
+        if answers:
+            self._write_alike(answers)
+        return counts
+
+    def _write_alike(self, answers: list[dict[str, Any]]) -> None:
+        from arrears.adapters.db.tables import CollectionListEntry as L
+
+        a, e = _ANSWERS, self.entries.c
+        a.create(self.conn)
+        try:
+            self.conn.execute(insert(a), answers)
+            same = [c for k in _KEYS for c in (func.coalesce(e[k], "") == a.c[k],
+                                               e[k].is_(None) == a.c[f"{k}_none"])]
+            # the answers joined from the left: the store walks the entries, not the groups
+            found = (select(e.case_id, a.c.may_call, a.c.call_from, a.c.screening_reason)
+                     .select_from(self.entries.outerjoin(a, and_(*same)))
+                     .where(self.alike).subquery())
+            self.conn.execute(update(L).where(
+                L.as_of == self.as_of, L.case_id == found.c.case_id,
+                found.c.may_call.is_not(None)).values(
+                may_call=found.c.may_call, call_from=found.c.call_from,
+                screening_reason=found.c.screening_reason))
+        finally:
+            a.drop(self.conn)
+
+    def screen_others(self) -> ListScreening:
+        """Decide the other entries one by one, with their flags, consents, history and
+        phone; write them through the driver's executemany."""
+        conn, as_of = self.conn, self.as_of
+        flags = _by_customer(conn.execute(_flags_q(as_of)))
+        consents = _by_customer(conn.execute(_consents_q(as_of).order_by(
+            ComplianceConsent.customer_id, ComplianceConsent.consent_id)))
+        history = _list_history(conn, self.window, as_of)
+        shared: dict[tuple[Any, ...], Screening] = {}
+        out = []
+        for r in conn.execute(self._others()):
+            s = self._screen_one(r, flags, consents, history, shared)
+            out.append((s.may_call, s.call_from, s.reason, r.case_id))
+        _write_each(conn, as_of, out)
+        counts = ListScreening()
+        for row in out:
+            counts = _counted(counts, row[0], 1)
+        return counts
+
+    def _others(self) -> Any:
+        """The entries decided one by one, each with the own phone to call first (primary
+        before the others)."""
+        p, q, e = ContactPoint, ContactPoint.__table__.alias("own"), self.entries.c
+        first = (select(q.c.contact_id).where(q.c.customer_id == e.customer_id,
+                                              q.c.relation == "self", q.c.channel == "phone")
+                 .order_by(q.c.is_primary.desc(), q.c.contact_id).limit(1).scalar_subquery())
+        return (select(self.entries, p.contact_id.label("point_id"), p.channel, p.value_enc)
+                .select_from(self.entries.outerjoin(p, p.contact_id == first))
+                .where(~self.alike))
+
+    def _screen_one(self, r: Any, flags: dict[str, list[Any]],
+                    consents: dict[str, list[Any]], history: dict[str, list[Any]],
+                    shared: dict[tuple[Any, ...], Screening]) -> Screening:
         if r.known is None:
             return Screening(r.case_id, False, None, "customer record missing")
         rules = self._rules_for(r)
-        point = self.phones.get(r.customer_id)
-        point_id = point.contact_id if point else None
-        phone = _contact_value(self.app, point)
-        if self.own(r.customer_id):
-            return self._decide(r, rules, point_id, phone)
-        zones = candidate_zones(r.timezone, phone, r.address_timezone,
-                                r.country or rules.country)
-        key = (id(rules), r.agency_id, r.country, r.timezone, r.address_timezone, zones)
-        found = self.shared.get(key)
-        if found is None:
-            found = self.shared[key] = self._decide(r, rules, point_id, phone)
-        return found
-
-    def _decide(self, r: Any, rules: PackRules, point_id: str | None,
-                phone: str | None) -> Screening:
-        cid = r.customer_id
-        customer = _customer_for_engine(r, self.flags.get(cid, []), self.consents.get(cid, []),
-                                        point_id, self.as_of)
-        return screen_case(rules=rules, as_of=self.as_of, case_id=r.case_id,
-                           customer=customer, point_id=point_id, phone=phone,
-                           agency_id=r.agency_id, history=self.history.get(cid, []))
+        phone = _contact_value(self.app, r if r.point_id is not None else None)
+        cid, point_id = r.customer_id, r.point_id
+        key: tuple[Any, ...] | None = None
+        if not (cid in flags or cid in consents or cid in history):
+            # no zone recorded: the number tells the zones, the rest is alike
+            zones = candidate_zones(r.timezone, phone, r.address_timezone,
+                                    r.country or rules.country)
+            key = (id(rules), r.agency_id, r.country, r.address_timezone, zones)
+            if key in shared:
+                return shared[key]
+        s = screen_case(rules=rules, as_of=self.as_of, case_id=r.case_id,
+                        customer=_customer_for_engine(r, flags.get(cid, []),
+                                                      consents.get(cid, []), point_id,
+                                                      self.as_of),
+                        point_id=point_id, phone=phone, agency_id=r.agency_id,
+                        history=history.get(cid, []))
+        if key is not None:
+            shared[key] = s
+        return s
 
 
-def screen_list(session: Session, *, app: Any, as_of: date) -> list[ScreenedEntries]:
-    """Screen every entry of ``as_of``'s collection list (no commit; the step writes):
-    the answers, each with the entries that got it."""
-    from arrears.adapters.db.tables import CollectionCase, CollectionListEntry
+def _counted(counts: ListScreening, may_call: bool, n: int) -> ListScreening:
+    return (replace(counts, may_call=counts.may_call + n) if may_call
+            else replace(counts, blocked=counts.blocked + n))
 
+
+def _stored_utc(value: datetime | None) -> datetime | None:
+    """An instant as stores keep it: in UTC (SQLite keeps no offset)."""
+    return value.astimezone(UTC) if value else None
+
+
+def _write_each(conn: Connection, as_of: date,
+                rows: list[tuple[bool, datetime | None, str | None, int]]) -> None:
+    """``may_call, call_from, screening_reason`` of single entries, in batches."""
+    from arrears.adapters.db.bulk import bulk_update
+    from arrears.adapters.db.tables import CollectionListEntry
+
+    table = CollectionListEntry.__table__
+    # the column type's own conversion (SQLite keeps datetimes as text of its format)
+    stored = (table.c.call_from.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+              or _stored_utc)
+    for i in range(0, len(rows), 50_000):
+        bulk_update(conn, table, keys=["as_of", "case_id"],
+                    columns=["may_call", "call_from", "screening_reason"],
+                    rows=[(may, stored(_stored_utc(when)), reason, as_of, case_id)
+                          for may, when, reason, case_id in rows[i:i + 50_000]])
+
+
+def screen_list(session: Session, *, app: Any, as_of: date) -> ListScreening:
+    """Screen every entry of ``as_of``'s collection list and write ``may_call``,
+    ``call_from`` and ``screening_reason`` (no commit: the step's unit of work commits)."""
     screener = _ListScreener(session, app=app, as_of=as_of)
-    rows = session.connection().execute(
-        select(CollectionListEntry.case_id, CollectionCase.customer_id,
-               CollectionCase.agency_id, Customer.customer_id.label("known"), Customer.country,
-               Customer.timezone, Customer.address_timezone)
-        .join(CollectionCase, CollectionCase.case_id == CollectionListEntry.case_id)
-        .outerjoin(Customer, Customer.customer_id == CollectionCase.customer_id)
-        .where(CollectionListEntry.as_of == as_of))
-    answers: dict[tuple[bool, datetime | None, str | None], array[int]] = {}
-    for r in rows:
-        s = screener.screen(r)
-        answers.setdefault((s.may_call, s.call_from, s.reason), array("q")).append(r.case_id)
-    return [ScreenedEntries(*answer, case_ids=ids) for answer, ids in answers.items()]
+    alike, others = screener.screen_alike(), screener.screen_others()
+    return ListScreening(may_call=alike.may_call + others.may_call,
+                         blocked=alike.blocked + others.blocked)
 
 
 # ---------------------------------------------------------------- daily evidence
