@@ -20,7 +20,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from arrears.domain.compliance.model import (
     BORROWER_PARTIES,
@@ -154,13 +154,17 @@ def _in_window(secs: int, start: int, end: int) -> bool:
     return secs >= start or secs < end  # the window wraps past midnight
 
 
-_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NAIVE_EPOCH = datetime(1970, 1, 1)
-
-
 def _moment(utc: datetime, tz: Any) -> datetime:
     """A naive UTC time as local time in ``tz``."""
-    return (_UTC_EPOCH + (utc - _NAIVE_EPOCH)).astimezone(tz)
+    return utc.replace(tzinfo=UTC).astimezone(tz)
+
+
+#: whole days, for the day arithmetic of the counters (built once)
+_DAYS = tuple(timedelta(days=n) for n in range(64))
+
+
+def _days(n: int) -> timedelta:
+    return _DAYS[n] if 0 <= n < 64 else timedelta(days=n)
 
 
 def _day_bounds(local: datetime) -> tuple[datetime, datetime]:
@@ -176,13 +180,17 @@ def _count(times: list[datetime], start: datetime, end: datetime) -> int:
 def _at_secs(local: datetime, secs: int) -> datetime:
     """The next moment at or after ``local`` whose local time of day is ``secs``."""
     day = local.date()
-    if secs <= _secs(local):
+    if secs <= local.hour * 3600 + local.minute * 60 + local.second:
         day = day + _ONE_DAY
     if secs >= DAY:
         return _moment(midnight(local.tzinfo, day + _ONE_DAY), local.tzinfo)
-    at = datetime.combine(day, time(secs // 3600, secs % 3600 // 60, secs % 60),
-                          tzinfo=local.tzinfo)
-    return at
+    clock = _CLOCKS.get(secs)
+    if clock is None:
+        clock = _CLOCKS[secs] = time(secs // 3600, secs % 3600 // 60, secs % 60)
+    return datetime.combine(day, clock, tzinfo=local.tzinfo)
+
+
+_CLOCKS: dict[int, time] = {}  # seconds of the day -> time (a few window edges)
 
 
 def _zname(local: datetime) -> str:
@@ -456,14 +464,20 @@ def check_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     if found is None:
         return None
     local, reopen = found
+    rule, key, start, end = _hours_words(r)
+    return Hit(rule, key, {"start": start, "end": end, "time": _hhmm(local),
+                           "zone": _zname(local)}, reopen, TIMED)
+
+
+@lru_cache(maxsize=1024)
+def _hours_words(r: PackRules) -> tuple[str, str, str, str]:
+    """The hours rule of ``r``: its id, message key and the window as words (cn speaks
+    of the quiet hours, the others of the allowed hours)."""
     if r.name == "cn":
-        params = {"start": format_hhmm(r.window_end), "end": format_hhmm(r.window_start)}
-        rule, key = "cn.quiet_hours", "quiet_hours"
-    else:
-        params = {"start": format_hhmm(r.window_start), "end": format_hhmm(r.window_end)}
-        rule, key = f"{r.name}.hours", "outside_hours"
-    params.update(time=_hhmm(local), zone=_zname(local))
-    return Hit(rule, key, params, reopen, TIMED)
+        return "cn.quiet_hours", "quiet_hours", format_hhmm(r.window_end), format_hhmm(
+            r.window_start)
+    return f"{r.name}.hours", "outside_hours", format_hhmm(r.window_start), format_hhmm(
+        r.window_end)
 
 
 def check_channel_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
@@ -578,10 +592,7 @@ def check_us_7in7(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
         count = _count(times, start, end)
         if count < cap:
             continue
-        free = next((day + timedelta(days=k) for k in range(1, 8)
-                     if _count(times, midnight(tz, day + timedelta(days=k - 6)),
-                               midnight(tz, day + timedelta(days=k + 1))) < cap),
-                    day + _SEVEN_DAYS)
+        free = _free_day(times, tz, day, cap)
         first = _moment(times[bisect_left(times, start)], tz).date() if count else day
         return Hit("us.call_frequency_7in7", "calls_7in7",
                    {"count": count, "cap": cap, "debt": debt or "-",
@@ -589,6 +600,19 @@ def check_us_7in7(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
                     "zone": _zname(local)},
                    _moment(midnight(tz, free), tz) if cap else None, TIMED)
     return None
+
+
+#: the seven days that end on each of the next seven days: (day k, window start, end)
+_NEXT_WEEKS = tuple((timedelta(days=k), timedelta(days=k - 6), timedelta(days=k + 1))
+                    for k in range(1, 8))
+
+
+def _free_day(times: list[datetime], tz: Any, day: date, cap: int) -> date:
+    """The first day after ``day`` whose seven days end with fewer than ``cap`` calls."""
+    for k, start, end in _NEXT_WEEKS:
+        if _count(times, midnight(tz, day + start), midnight(tz, day + end)) < cap:
+            return day + k
+    return day + _SEVEN_DAYS
 
 
 def check_us_conversation(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
@@ -603,12 +627,12 @@ def check_us_conversation(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | N
         return None
     for local in loc:
         today, tz = local.date(), local.tzinfo
-        start = midnight(tz, today - timedelta(days=days - 1))
+        start = midnight(tz, today - _days(days - 1))
         last_index = bisect_left(times, midnight(tz, today + _ONE_DAY)) - 1
         if last_index < 0 or times[last_index] < start:
             continue
         last = _moment(times[last_index], tz).date()
-        until = last + timedelta(days=days)
+        until = last + _days(days)
         return Hit("us.conversation_7day", "conversation_pause",
                    {"debt": debt or "-", "date": last.isoformat(), "days": days,
                     "until": until.isoformat(), "zone": _zname(local)},
@@ -641,14 +665,38 @@ _TIME_DEPENDENT = frozenset({
     check_preferred_time, check_holiday, check_weekday, check_cn_call_attempts,
     check_daily_conversations, check_gb_call_attempts, check_us_7in7, check_us_conversation,
 })
-_CHECKS_CACHE: dict[int, tuple[PackRules, tuple[Check, ...]]] = {}
+#: Checks of time and counters (tier 3); every pack lists them after the others.
+_TIMED = frozenset({
+    check_hours, check_channel_hours, check_preferred_time, check_holiday, check_weekday,
+    check_cn_call_attempts, check_daily_conversations, check_gb_call_attempts, check_us_7in7,
+    check_us_conversation,
+})
+#: Tier-3 checks that read only the borrower's recorded preferences.
+_PREFERENCES = frozenset({check_preferred_time})
 
 
-def _checks_for(rules: PackRules) -> tuple[Check, ...]:
+class Plan(NamedTuple):
+    """The checks one set of rules runs, sorted for the decision and for the search."""
+
+    rules: PackRules
+    #: holds and who/what/how: silent for a plain attempt (see ``_plain``)
+    gated: tuple[Check, ...]
+    #: time and counters, in the pack's order
+    timed: tuple[Check, ...]
+    #: ``timed`` without the checks of recorded preferences (a plain customer has none)
+    timed_plain: tuple[Check, ...]
+    #: the checks time can change, for the search of the next allowed time
+    moving: tuple[Check, ...]
+
+
+_PLANS: dict[int, Plan] = {}
+
+
+def _plan_for(rules: PackRules) -> Plan:
     """The pack's checks, without the lender-policy checks these rules do not use."""
-    cached = _CHECKS_CACHE.get(id(rules))
-    if cached is not None and cached[0] is rules:
-        return cached[1]
+    plan = _PLANS.get(id(rules))
+    if plan is not None and plan.rules is rules:
+        return plan
     unused = set()
     if not rules.channel_windows:
         unused.add(check_channel_hours)
@@ -659,10 +707,25 @@ def _checks_for(rules: PackRules) -> tuple[Check, ...]:
     if rules.agencies is None:
         unused.add(check_agency)
     checks = tuple(c for c in CHECKS[rules.name] if c not in unused)
-    if len(_CHECKS_CACHE) > 4096:
-        _CHECKS_CACHE.clear()
-    _CHECKS_CACHE[id(rules)] = (rules, checks)
-    return checks
+    timed = tuple(c for c in checks if c in _TIMED)
+    assert checks[len(checks) - len(timed):] == timed, "time checks come last"
+    plan = Plan(rules, checks[:len(checks) - len(timed)], timed,
+                tuple(c for c in timed if c not in _PREFERENCES),
+                tuple(c for c in checks if c in _TIME_DEPENDENT))
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    _PLANS[id(rules)] = plan
+    return plan
+
+
+def _plain(attempt: Attempt, customer: Customer) -> bool:
+    """Nothing on record that a hold, a party, a template or a preference rule reads: the
+    borrower themself, no flags, refusals, consents or breathing space, no template, no
+    agency, no visit. Then only the checks of time and counters can block."""
+    return (not customer.flags and not customer.refused_contacts and not customer.consents
+            and customer.breathing_space_until is None and attempt.template is None
+            and attempt.agency_id is None and attempt.channel != "visit"
+            and attempt.party in BORROWER_PARTIES)
 
 
 def _next_allowed(checks: tuple[Check, ...], ctx: Ctx, hits: list[Hit]) -> datetime | None:
@@ -671,12 +734,15 @@ def _next_allowed(checks: tuple[Check, ...], ctx: Ctx, hits: list[Hit]) -> datet
     Each blocking rule lets go no earlier than its ``next_at``, so the search jumps to the
     latest of them and asks again; on the way only the first rule that still blocks is
     needed (the hours first: a counter that lets go at midnight meets the night).
+    ``checks`` are those time can change (``Plan.moving``).
     """
-    if any(h.next_at is None for h in hits):
-        return None
+    later = hits[0].next_at
+    for h in hits:
+        if h.next_at is None:
+            return None
+        if h.next_at > later:  # type: ignore[operator]
+            later = h.next_at
     t = ctx.attempt.at
-    later = max(h.next_at for h in hits)  # type: ignore[type-var]
-    checks = tuple(c for c in checks if c in _TIME_DEPENDENT)
     zones = ctx.zones
     for _ in range(_MAX_STEPS):
         if later is None or later <= t:
@@ -705,25 +771,49 @@ def decide(rules: PackRules, attempt: Attempt, customer: Customer,
         zones = candidate_zones(customer.timezone, attempt.contact_value,
                                 customer.address_timezone, customer.country or rules.country)
     ctx = Ctx(rules, attempt, customer, history, zones)
-    checks = _checks_for(rules)
+    plan = _plan_for(rules)
     at = attempt.at
     loc = [at.astimezone(z) for z in zones]
     hits = []
-    for check in checks:
+    if _plain(attempt, customer):
+        timed = plan.timed_plain
+    else:
+        timed = plan.timed
+        for check in plan.gated:
+            hit = check(ctx, at, loc)
+            if hit is not None:
+                hits.append(hit)
+    for check in timed:
         hit = check(ctx, at, loc)
         if hit is not None:
             hits.append(hit)
     if not hits:
         return _new(Decision, (True, (), (), loc[0], str(zones[0]), None, rules.name,
                                rules.full_version))
-    tier = min(h.tier for h in hits)
-    shown = tuple(h for h in hits if h.tier == tier)
-    shown_zone = next((h.params["zone"] for h in shown if "zone" in h.params), None)
-    tz = zone(shown_zone) if shown_zone else zones[0]
-    after = _next_allowed(checks, ctx, hits)
-    return Decision(False, tuple(dict.fromkeys(h.rule for h in shown)), shown,
-                    attempt.at.astimezone(tz), str(tz),
-                    after.astimezone(tz) if after else None, rules.name, rules.full_version)
+    return _blocked(plan, ctx, hits)
+
+
+def _blocked(plan: Plan, ctx: Ctx, hits: list[Hit]) -> Decision:
+    """The decision to block: the hits of the first tier that blocks, shown in the zone
+    the first of them speaks of, with the next allowed time."""
+    if len(hits) == 1:
+        shown = (hits[0],)
+        rules: tuple[str, ...] = (hits[0].rule,)
+    else:
+        tier = min(h.tier for h in hits)
+        shown = tuple(h for h in hits if h.tier == tier)
+        rules = tuple(dict.fromkeys(h.rule for h in shown))
+    for h in shown:
+        if "zone" in h.params:
+            tz = zone(h.params["zone"])
+            break
+    else:
+        tz = ctx.zones[0]
+    after = _next_allowed(plan.moving, ctx, hits)
+    pack = plan.rules
+    return _new(Decision, (False, rules, shown, ctx.attempt.at.astimezone(tz), str(tz),
+                           after.astimezone(tz) if after else None, pack.name,
+                           pack.full_version))
 
 
 def explain(decision: Decision, locale: str = "en") -> str:

@@ -364,8 +364,9 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
         return []
     if type(raw) is not list:
         raise ScenarioError("history", "expected a list")
-    text, suffix = floor.text, floor.suffix
-    lowest = floor.utc
+    plain = _plain_events(raw, floor)
+    if plain is not None:
+        return plain
     out: list[tuple[Any, ...]] = []
     append = out.append
     try:
@@ -378,31 +379,22 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
             if event is not None:
                 append(event)
         return out
-    spec, offsets, fromiso = _SPEC_EVENT, _OFFSETS.get, _fromiso
+    text, suffix, lowest = floor.text, floor.suffix, floor.utc
     for i in kept:
         at = ats[i]
         if at < text and at[19:] == suffix and at[10] == "T":
             continue
         ev = raw[i]
         try:
-            _, channel, party, cid, value, debt, result, by = spec(ev)
+            _, channel, party, cid, value, debt, result, by = _SPEC_EVENT(ev)
         except KeyError:
             event = _event(raw, ev, floor)  # optional fields left out
             if event is not None:
                 append(event)
             continue
-        offset = offsets(at[19:])
-        when = None
-        if offset is not None:
-            try:
-                when = fromiso(at[:19])
-            except ValueError:
-                raise _bad_at(raw, ev, at) from None
-            when = when - offset if when.tzinfo is None else None
+        when = utc_naive(at)
         if when is None:
-            when = utc_naive(at)
-            if when is None:
-                raise _bad_at(raw, ev, at)
+            raise _bad_at(raw, ev, at)
         if when < lowest:
             continue
         try:
@@ -414,6 +406,42 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
             raise _bad_event(raw, ev)
         append((when, channel, party or "self", cid, value, debt, result, by in INBOUND,
                 ev.get("with_consent") is True))
+    return out
+
+
+def _plain_events(raw: list[Any], floor: Floor) -> list[tuple[Any, ...]] | None:
+    """``parse_history`` of the usual history in one pass: objects with every field of the
+    spec, timestamps in offsets seen before, every event that counts well formed. None
+    for anything else, which ``parse_history`` then reads step by step to name the error
+    (or the event that leaves a field out)."""
+    day, text, suffix, lowest = floor.day, floor.text, floor.suffix, floor.utc
+    offsets, fromiso, spec = _OFFSETS.get, _fromiso, _SPEC_EVENT
+    out: list[tuple[Any, ...]] = []
+    append = out.append
+    try:
+        for ev in raw:
+            at = ev["at"]
+            if at < day:
+                continue  # dated a day before the floor, in any offset
+            tail = at[19:]
+            if tail == suffix and at < text and at[10] == "T":
+                continue  # written like the attempt, before the floor
+            _, channel, party, cid, value, debt, result, by = spec(ev)
+            offset = offsets(tail)
+            when = fromiso(at[:19])
+            if offset is None or when.tzinfo is not None:
+                return None
+            when -= offset
+            if when < lowest:
+                continue
+            if (channel not in CHANNELS or result not in RESULTS
+                    or (party is not None and type(party) is not str)
+                    or (by is not None and type(by) is not str)):
+                return None
+            append((when, channel, party or "self", cid, value, debt, result, by in INBOUND,
+                    ev.get("with_consent") is True))
+    except (KeyError, TypeError, ValueError):
+        return None
     return out
 
 
