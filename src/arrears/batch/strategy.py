@@ -7,7 +7,7 @@ from typing import Any
 
 from arrears.adapters.db.base import unit_of_work
 from arrears.batch.base import StepResult
-from arrears.services.strategy import assign_day
+from arrears.services.strategy_day import assign_day
 
 
 def run(*, app: Any, as_of: date) -> StepResult:

@@ -156,10 +156,18 @@ class NoSegmentMatched(ValueError):
     """A strategy without a catch-all segment met a case none of its rules match."""
 
 
+HASH_SPACE = 2**64
+
+
+def case_hash(experiment: str, case_id: int) -> int:
+    """The case's stable 64-bit hash in an experiment (the seed of its arm)."""
+    digest = hashlib.sha256(f"{experiment}:{case_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
 def arm_for(strategy: Strategy, case_id: int) -> str:
     """Stable random arm: a hash of the experiment seed and the case id in [0, 1)."""
-    digest = hashlib.sha256(f"{strategy.experiment}:{case_id}".encode()).digest()
-    u = Decimal(int.from_bytes(digest[:8], "big")) / Decimal(2**64)
+    u = Decimal(case_hash(strategy.experiment, case_id)) / Decimal(HASH_SPACE)
     cumulative = Decimal(0)
     for arm in strategy.arms[1:]:
         cumulative += arm.share
@@ -168,8 +176,61 @@ def arm_for(strategy: Strategy, case_id: int) -> str:
     return strategy.arms[0].name
 
 
+def arm_bounds(strategy: Strategy) -> tuple[tuple[int, str], ...]:
+    """Per challenger, the first hash that no longer falls in it: ``arm_for`` is the first
+    challenger whose bound is above the case's hash, else the champion.
+
+    Each bound is found by bisection on the very comparison ``arm_for`` makes, so a whole
+    book is split with integer comparisons and the same outcome.
+    """
+    out = []
+    cumulative = Decimal(0)
+    for arm in strategy.arms[1:]:
+        cumulative += arm.share
+        lo, hi = 0, HASH_SPACE
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if Decimal(mid) / Decimal(HASH_SPACE) < cumulative:
+                lo = mid + 1
+            else:
+                hi = mid
+        out.append((lo, arm.name))
+    return tuple(out)
+
+
+def arm_of_hash(bounds: tuple[tuple[int, str], ...], champion: str, value: int) -> str:
+    """The arm of a case hash (see ``arm_bounds``)."""
+    for bound, name in bounds:
+        if value < bound:
+            return name
+    return champion
+
+
 def _check(name: str, ok: bool, shown: str, failures: list[str], matched: list[str]) -> None:
     (matched if ok else failures).append(f"{name} {shown}")
+
+
+# How a criterion shows its value in a treatment's reason (shared with the set-based
+# assignment of a whole book, which words its reasons the same way).
+def shown_among(value: object, allowed: frozenset[str]) -> str:
+    return f"{value} in {sorted(allowed)}"
+
+
+def shown_range(value: object, rng: Range) -> str:
+    return f"{value} in {rng.describe()}"
+
+
+def shown_flags_any(flags: frozenset[str], wanted: frozenset[str]) -> str:
+    hit = sorted(flags & wanted)
+    return f"{hit or '-'} of {sorted(wanted)}"
+
+
+def shown_flags_none(unwanted: frozenset[str]) -> str:
+    return f"none of {sorted(unwanted)}"
+
+
+def shown_is(value: bool) -> str:
+    return f"is {str(value).lower()}"
 
 
 def segment_checks(segment: Segment, facts: CaseFacts) -> tuple[list[str], list[str]]:
@@ -178,33 +239,33 @@ def segment_checks(segment: Segment, facts: CaseFacts) -> tuple[list[str], list[
     bad: list[str] = []
     if segment.buckets is not None:
         _check("bucket", facts.bucket in segment.buckets,
-               f"{facts.bucket} in {sorted(segment.buckets)}", bad, ok)
+               shown_among(facts.bucket, segment.buckets), bad, ok)
     for name, rng, value in (("dpd", segment.dpd, facts.dpd),
                              ("balance", segment.balance, facts.balance),
                              ("overdue", segment.overdue, facts.overdue),
                              ("broken_promises", segment.broken_promises,
                               facts.broken_promises)):
         if rng is not None:
-            _check(name, rng.contains(value), f"{value} in {rng.describe()}", bad, ok)
+            _check(name, rng.contains(value), shown_range(value, rng), bad, ok)
     if segment.products is not None:
         _check("product", bool(facts.products & segment.products),
-               f"{sorted(facts.products)} in {sorted(segment.products)}", bad, ok)
+               shown_among(sorted(facts.products), segment.products), bad, ok)
     if segment.score_bands is not None:
         _check("score_band", facts.score_band in segment.score_bands,
-               f"{facts.score_band} in {sorted(segment.score_bands)}", bad, ok)
+               shown_among(facts.score_band, segment.score_bands), bad, ok)
     if segment.languages is not None:
         _check("language", facts.language in segment.languages,
-               f"{facts.language} in {sorted(segment.languages)}", bad, ok)
+               shown_among(facts.language, segment.languages), bad, ok)
     if segment.flags_any is not None:
-        hit = sorted(facts.flags & segment.flags_any)
-        _check("flags_any", bool(hit), f"{hit or '-'} of {sorted(segment.flags_any)}", bad, ok)
+        _check("flags_any", bool(facts.flags & segment.flags_any),
+               shown_flags_any(facts.flags, segment.flags_any), bad, ok)
     if segment.flags_none is not None:
-        hit = sorted(facts.flags & segment.flags_none)
-        _check("flags_none", not hit, f"none of {sorted(segment.flags_none)}", bad, ok)
+        _check("flags_none", not facts.flags & segment.flags_none,
+               shown_flags_none(segment.flags_none), bad, ok)
     for name, want, have in (("open_promise", segment.has_open_promise, facts.has_open_promise),
                              ("active_plan", segment.has_active_plan, facts.has_active_plan)):
         if want is not None:
-            _check(name, want == have, f"is {str(have).lower()}", bad, ok)
+            _check(name, want == have, shown_is(have), bad, ok)
     return ok, bad
 
 
@@ -272,12 +333,24 @@ def assign_treatment(strategy: Strategy, facts: CaseFacts, *, arm: str, prior: P
     escalations = count_escalations(broken_on, entered_on=entered_on, as_of=as_of)
     days = (as_of - entered_on).days
     index = step_index_for(steps, days_on_path=days, escalations=escalations)
+    ladder = ladder_reason(segment.path, steps, days=days, index=index, escalations=escalations)
+    reason = f"{segment_reason(segment.id, '; '.join(matched))}; {ladder}"
+    return Treatment(case_id=facts.case_id, arm=chosen.name, segment=segment.id,
+                     path=segment.path, step_index=index, step=steps[index],
+                     entered_on=entered_on, escalations=escalations, reason=reason)
+
+
+def segment_reason(segment_id: str, matched: str) -> str:
+    """The first part of a treatment's reason: the segment and the criteria that held."""
+    return f"segment {segment_id} ({matched or 'catch-all'})"
+
+
+def ladder_reason(path: str, steps: tuple[Step, ...], *, days: int, index: int,
+                  escalations: int) -> str:
+    """The rest of a treatment's reason: the day on the path, the step, the escalations."""
     step = steps[index]
-    why = [f"segment {segment.id} ({'; '.join(matched) or 'catch-all'})",
-           f"path {segment.path} day {days}",
+    why = [f"path {path} day {days}",
            f"step {index + 1}/{len(steps)} {step.id} (from day {step.after_days})"]
     if escalations:
         why.append(f"+{escalations} escalation(s) for broken promises/plans")
-    return Treatment(case_id=facts.case_id, arm=chosen.name, segment=segment.id,
-                     path=segment.path, step_index=index, step=step, entered_on=entered_on,
-                     escalations=escalations, reason="; ".join(why))
+    return "; ".join(why)

@@ -10,40 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, select
-from sqlalchemy import text as sql_text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arrears.adapters.db.bulk import bulk_insert
 from arrears.adapters.db.tables import (
     CollectionCase,
     ContactAttempt,
-    Customer,
-    CustomerFlag,
-    LoanPosition,
     Promise,
 )
 from arrears.adapters.db.tables_strategy import (
     CaseTreatment,
-    RepaymentPlan,
     StrategyAssignment,
     StrategyVersion,
 )
 from arrears.domain.strategy import (
-    CaseFacts,
-    NoSegmentMatched,
-    Prior,
     Strategy,
-    Treatment,
-    arm_for,
-    assign_treatment,
 )
 from arrears.errors import NotFound
 from arrears.services.audit import append_audit
@@ -135,184 +123,6 @@ def strategy_version(session: Session, *, version_id: int) -> StrategyVersion:
     if row is None:
         raise NotFound(f"no strategy version {version_id}", field="version_id")
     return row
-
-
-# --- case facts, read set-based -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CaseRow:
-    facts: CaseFacts
-    customer_id: str
-    overdue: Decimal
-
-
-def _latest_bands(session: Session, as_of: date) -> dict[int, str]:
-    """Score band per case from the scoring area's ``case_scores`` (when it exists)."""
-    if not inspect(session.connection()).has_table("case_scores"):
-        return {}
-    rows = session.execute(sql_text("SELECT case_id, as_of, band FROM case_scores "
-                                "WHERE as_of <= :d"), {"d": as_of})
-    best: dict[int, tuple[Any, str]] = {}
-    for cid, day, band in rows:
-        if band and (cid not in best or str(day) > str(best[cid][0])):
-            best[cid] = (day, band)
-    return {cid: band for cid, (_d, band) in best.items()}
-
-
-def _active_flags(session: Session, as_of: date) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = defaultdict(set)
-    rows = session.execute(select(CustomerFlag.customer_id, CustomerFlag.flag, CustomerFlag.until)
-                           .where(CustomerFlag.lifted_at.is_(None)))
-    for cust, flag, until in rows:
-        if until is None or until >= as_of:
-            out[cust].add(flag)
-    return out
-
-
-def _positions(session: Session) -> tuple[dict[int, Decimal], dict[int, set[str]]]:
-    balance: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    products: dict[int, set[str]] = defaultdict(set)
-    rows = session.execute(select(LoanPosition.case_id, LoanPosition.product,
-                                  LoanPosition.outstanding_principal,
-                                  LoanPosition.overdue_interest, LoanPosition.overdue_fee)
-                           .where(LoanPosition.case_id.is_not(None)))
-    for cid, product, principal, interest, fee in rows:
-        balance[cid] += (principal or ZERO) + (interest or ZERO) + (fee or ZERO)
-        products[cid].add(product)
-    return balance, products
-
-
-def broken_dates(session: Session, *, kinds: frozenset[str]) -> dict[int, list[date]]:
-    """Per case, the days its promises (and plans) were broken."""
-    out: dict[int, list[date]] = defaultdict(list)
-    if "promise_broken" in kinds:
-        for cid, day in session.execute(select(Promise.case_id, Promise.resolved_on)
-                                        .where(Promise.status == "broken")):
-            out[cid].append(day)
-    if "plan_broken" in kinds:
-        for cid, day in session.execute(select(RepaymentPlan.case_id, RepaymentPlan.resolved_on)
-                                        .where(RepaymentPlan.status == "broken")):
-            out[cid].append(day)
-    return out
-
-
-def gather_facts(session: Session, *, as_of: date) -> list[CaseRow]:
-    """The strategy's view of every open case on ``as_of``."""
-    bands = _latest_bands(session, as_of)
-    flags = _active_flags(session, as_of)
-    balance, products = _positions(session)
-    broken = Counter(session.scalars(select(Promise.case_id).where(Promise.status == "broken")))
-    open_promise = set(session.scalars(select(Promise.case_id).where(Promise.status == "open")))
-    on_plan = set(session.scalars(select(RepaymentPlan.case_id)
-                                  .where(RepaymentPlan.status == "active")))
-    rows = session.execute(select(CollectionCase.case_id, CollectionCase.customer_id,
-                                  CollectionCase.dpd, CollectionCase.bucket,
-                                  CollectionCase.overdue_amount,
-                                  CollectionCase.outstanding_principal,
-                                  Customer.preferred_language)
-                           .join(Customer, Customer.customer_id == CollectionCase.customer_id)
-                           .where(CollectionCase.status == "open")
-                           .order_by(CollectionCase.case_id))
-    out = []
-    for cid, cust, dpd, bucket, overdue, outstanding, lang in rows:
-        facts = CaseFacts(
-            case_id=cid, dpd=dpd or 0, bucket=bucket, overdue=overdue or ZERO,
-            balance=balance.get(cid, (outstanding or ZERO)),
-            products=frozenset(products.get(cid, set())), score_band=bands.get(cid),
-            broken_promises=broken.get(cid, 0), flags=frozenset(flags.get(cust, set())),
-            language=lang, has_open_promise=cid in open_promise, has_active_plan=cid in on_plan)
-        out.append(CaseRow(facts, cust, overdue or ZERO))
-    return out
-
-
-def _priors(session: Session, as_of: date) -> dict[int, Prior]:
-    """Each case's treatment on its latest run day before ``as_of``."""
-    last = (select(CaseTreatment.case_id, func.max(CaseTreatment.as_of).label("d"))
-            .where(CaseTreatment.as_of < as_of).group_by(CaseTreatment.case_id).subquery())
-    rows = session.execute(select(CaseTreatment.case_id, CaseTreatment.arm, CaseTreatment.path,
-                                  CaseTreatment.entered_on)
-                           .join(last, (last.c.case_id == CaseTreatment.case_id)
-                                 & (last.c.d == CaseTreatment.as_of)))
-    return {cid: Prior(arm, path, entered) for cid, arm, path, entered in rows}
-
-
-def _arms(session: Session, strategy: Strategy, rows: list[CaseRow], as_of: date) -> dict[int, str]:
-    """Recorded arms; new cases get their stable hashed arm, recorded now."""
-    known = dict(session.execute(select(StrategyAssignment.case_id, StrategyAssignment.arm)
-                                 .where(StrategyAssignment.experiment == strategy.experiment,
-                                        StrategyAssignment.assigned_on <= as_of)).all())
-    taken = set(session.scalars(select(StrategyAssignment.case_id)
-                                .where(StrategyAssignment.experiment == strategy.experiment)))
-    arm_names = {a.name for a in strategy.arms}
-    new = []
-    for r in rows:
-        cid = r.facts.case_id
-        if cid not in known:
-            known[cid] = arm_for(strategy, cid)
-            if cid not in taken:
-                new.append({"case_id": cid, "experiment": strategy.experiment,
-                            "arm": known[cid], "assigned_on": as_of, "bucket": r.facts.bucket,
-                            "dpd": r.facts.dpd, "overdue_amount": r.overdue})
-        elif known[cid] not in arm_names:
-            known[cid] = strategy.arms[0].name  # the arm was dropped: back to the champion
-    bulk_insert(session.connection(), StrategyAssignment.__table__, new)
-    return known
-
-
-@dataclass(frozen=True)
-class AssignResult:
-    cases: int
-    moved: int
-    by_step: dict[str, int]
-    unmatched: int
-    messages: int
-
-
-def assign_day(session: Session, *, app: Any, as_of: date) -> AssignResult:
-    """Give every open case its step for ``as_of`` (rewrites the day's treatments)."""
-    from arrears.services.outbox import enqueue_step_messages
-
-    active = active_strategy(session, as_of=as_of)
-    strategy = active.strategy
-    session.execute(delete(CaseTreatment).where(CaseTreatment.as_of == as_of))
-    rows = gather_facts(session, as_of=as_of)
-    priors = _priors(session, as_of)
-    arms = _arms(session, strategy, rows, as_of)
-    broken = broken_dates(session, kinds=strategy.escalate_on)
-    out: list[dict[str, Any]] = []
-    treatments: list[tuple[CaseRow, Treatment]] = []
-    unmatched = moved = 0
-    for r in rows:
-        cid = r.facts.case_id
-        try:
-            t = assign_treatment(strategy, r.facts, arm=arms[cid], prior=priors.get(cid),
-                                 broken_on=tuple(broken.get(cid, ())), as_of=as_of)
-        except NoSegmentMatched:
-            unmatched += 1
-            continue
-        treatments.append((r, t))
-        moved += priors.get(cid) is None or priors[cid].path != t.path
-        out.append(_treatment_row(active, t, r, as_of))
-    bulk_insert(session.connection(), CaseTreatment.__table__, out)
-    messages = enqueue_step_messages(session, app=app, as_of=as_of, items=[
-        (r.facts.case_id, r.customer_id, r.facts.language, t) for r, t in treatments
-        if t.step.sends_message])
-    by_step: dict[str, int] = defaultdict(int)
-    for _r, t in treatments:
-        by_step[t.step.id] += 1
-    return AssignResult(len(rows), moved, dict(by_step), unmatched, messages)
-
-
-def _treatment_row(active: ActiveStrategy, t: Treatment, r: CaseRow, as_of: date
-                   ) -> dict[str, Any]:
-    s = t.step
-    return {"case_id": t.case_id, "as_of": as_of, "strategy_version_id": active.version_id,
-            "strategy_name": active.strategy.name, "arm": t.arm, "segment": t.segment,
-            "path": t.path, "step_id": s.id, "step_kind": s.kind, "step_index": t.step_index,
-            "channel": s.channel, "script": s.script, "tone": s.tone, "team_id": s.team,
-            "role": s.role, "agency": s.agency, "entered_on": t.entered_on,
-            "escalations": t.escalations, "dpd": r.facts.dpd, "bucket": r.facts.bucket,
-            "balance": r.facts.balance, "reason": t.reason}
 
 
 def case_treatment_history(session: Session, *, case_id: int, limit: int = 60
