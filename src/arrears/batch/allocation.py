@@ -7,7 +7,7 @@ from typing import Any
 
 from arrears.adapters.db.base import unit_of_work
 from arrears.batch.base import StepResult
-from arrears.services.allocation import allocate_day
+from arrears.services.allocation_day import allocate_day
 
 
 def run(*, app: Any, as_of: date) -> StepResult:

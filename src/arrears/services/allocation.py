@@ -1,48 +1,35 @@
-"""Allocation (分案): who works each case, agency placements, and follow-up tasks.
-
-The daily allocation reads today's treatments (team, role, agency step), the collectors'
-skills and capacity, and the promises and plans that keep a case with its collector; it
-writes the changes to ``collection_cases`` in bulk and one ``case_allocations`` row per
-case and day (re-runnable: the day's rows are rewritten).
-"""
+"""Allocation (分案): collectors' skills and capacity, agency placements and their results,
+and follow-up tasks. The daily allocation itself is ``allocation_day``."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from arrears.adapters.db.bulk import bulk_insert, bulk_update
 from arrears.adapters.db.tables import (
     Agency,
     CollectionCase,
     ContactAttempt,
-    Customer,
     Promise,
     Task,
     User,
 )
 from arrears.adapters.db.tables_strategy import (
     AgencyPlacement,
-    CaseAllocation,
-    CaseTreatment,
     CollectorProfile,
     PlanInstallment,
     RepaymentPlan,
 )
 from arrears.domain.allocation import (
     AgencyInfo,
-    CaseSlot,
     Collector,
     agency_eligible,
-    allocate,
-    pick_agency,
 )
 from arrears.errors import InvalidInput, NotFound
 
@@ -122,126 +109,15 @@ def set_collector_profile(session: Session, *, user_id: int, buckets: list[str] 
     return profile
 
 
-@dataclass(frozen=True)
-class AllocationResult:
-    cases: int
-    changed: int
-    queued: int
-    placed: int
-    recalled: int
-
-
-def _locked_cases(session: Session) -> set[int]:
-    promises = set(session.scalars(select(Promise.case_id).where(Promise.status == "open")))
-    plans = set(session.scalars(select(RepaymentPlan.case_id)
-                                .where(RepaymentPlan.status == "active")))
-    return promises | plans
-
-
-def _today(session: Session, as_of: date) -> list[Any]:
-    return list(session.execute(
-        select(CollectionCase.case_id, CollectionCase.bucket, CollectionCase.assigned_to,
-               CollectionCase.agency_id, CollectionCase.overdue_amount,
-               CollectionCase.team_id.label("current_team"),
-               Customer.preferred_language, CaseTreatment.team_id, CaseTreatment.role,
-               CaseTreatment.agency)
-        .join(Customer, Customer.customer_id == CollectionCase.customer_id)
-        .outerjoin(CaseTreatment, (CaseTreatment.case_id == CollectionCase.case_id)
-                   & (CaseTreatment.as_of == as_of))
-        .where(CollectionCase.status == "open")))
-
-
-def allocate_day(session: Session, *, app: Any, as_of: date) -> AllocationResult:
-    """Allocate every open case for ``as_of``: collectors, team queues and agencies."""
-    cfg = allocation_settings(app)
-    rows = _today(session, as_of)
-    locked = _locked_cases(session)
-    agency_rows = [r for r in rows if r.agency]
-    team_of = {r.case_id: r.team_id for r in agency_rows}
-    slots = [CaseSlot(case_id=r.case_id, bucket=r.bucket, team=r.team_id,
-                      language=r.preferred_language, balance=r.overdue_amount or ZERO,
-                      current_user=r.assigned_to, locked=r.case_id in locked,
-                      role=r.role or "collector") for r in rows if not r.agency]
-    collectors = load_collectors(session, default_capacity=cfg.default_capacity)
-    results = allocate(slots, collectors, base_load={})
-    placed, recalled, agency_of = _agencies(session, app=app, rows=agency_rows, as_of=as_of,
-                                            open_case_ids={r.case_id for r in rows})
-    session.execute(delete(CaseAllocation).where(CaseAllocation.as_of == as_of))
-    history = [{"case_id": a.case_id, "as_of": as_of, "user_id": a.user_id, "team_id": a.team,
-                "agency_id": None, "changed": a.changed, "reason": a.reason} for a in results]
-    history += [{"case_id": cid, "as_of": as_of, "user_id": None, "team_id": None,
-                 "agency_id": ag, "changed": changed, "reason": why}
-                for cid, (ag, why, changed) in agency_of.items()]
-    bulk_insert(session.connection(), CaseAllocation.__table__, history)
-    current = {r.case_id: (r.assigned_to, r.current_team, r.agency_id) for r in rows}
-    wanted = {a.case_id: (a.user_id, a.team, None) for a in results}
-    wanted |= {cid: (None, team_of.get(cid), ag) for cid, (ag, _w, _c) in agency_of.items()}
-    updates = [(u, t, ag, cid) for cid, (u, t, ag) in wanted.items() if (u, t, ag) != current[cid]]
-    bulk_update(session.connection(), CollectionCase.__table__, keys=["case_id"],
-                columns=["assigned_to", "team_id", "agency_id"], rows=updates)
-    return AllocationResult(cases=len(rows), changed=sum(a.changed for a in results),
-                            queued=sum(1 for a in results if a.user_id is None),
-                            placed=placed, recalled=recalled)
-
-
 def _agency_infos(session: Session) -> list[AgencyInfo]:
     return [AgencyInfo(a.agency_id, bool(a.whitelisted), a.last_evaluated_on)
             for a in session.scalars(select(Agency))]
-
-
-def _agencies(session: Session, *, app: Any, rows: list[Any], as_of: date,
-              open_case_ids: set[int]) -> tuple[int, int, dict[int, tuple[str | None, str, bool]]]:
-    """Place agency-step cases, recall the rest; returns (placed, recalled, case -> agency)."""
-    infos = {a.agency_id: a for a in _agency_infos(session)}
-    open_placements = {p.case_id: p for p in session.scalars(
-        select(AgencyPlacement).where(AgencyPlacement.status == "placed"))}
-    wanted = {r.case_id: r for r in rows}
-    recalled = 0
-    for cid, p in list(open_placements.items()):
-        info = infos.get(p.agency_id)
-        ok, why = agency_eligible(info, as_of=as_of) if info else (False, "agency removed")
-        if cid not in open_case_ids:
-            why, ok = "case closed", False
-        elif cid not in wanted:
-            why, ok = "case left the agency step of its strategy", False
-        if not ok:
-            _recall(session, p, as_of=as_of, reason=why)
-            recalled += 1
-            del open_placements[cid]
-    load = Counter(p.agency_id for p in open_placements.values())
-    out: dict[int, tuple[str | None, str, bool]] = {}
-    placed = 0
-    for cid, r in sorted(wanted.items(), key=lambda kv: (-(kv[1].overdue_amount or 0), kv[0])):
-        if cid in open_placements:
-            out[cid] = (open_placements[cid].agency_id, "stays with its agency", False)
-            continue
-        choice = pick_agency(list(infos.values()), placed=load, as_of=as_of)
-        if choice is None:
-            out[cid] = (None, "no eligible agency (whitelisted, evaluated within 365 days)",
-                        False)
-            continue
-        session.add(AgencyPlacement(case_id=cid, agency_id=choice.agency_id, placed_on=as_of,
-                                    placed_reason="agency step of the strategy; fewest cases",
-                                    overdue_at_placement=r.overdue_amount or ZERO,
-                                    status="placed", recovered=ZERO))
-        load[choice.agency_id] += 1
-        placed += 1
-        out[cid] = (choice.agency_id, f"placed with {choice.agency_id}", True)
-    _recall_from_closed(session, open_case_ids, as_of)
-    return placed, recalled, out
 
 
 def _recall(session: Session, placement: AgencyPlacement, *, as_of: date, reason: str) -> None:
     placement.status = "recalled"
     placement.recalled_on = as_of
     placement.recall_reason = reason
-
-
-def _recall_from_closed(session: Session, open_case_ids: set[int], as_of: date) -> None:
-    """Closed cases leave their agency too (their rows are not among today's cases)."""
-    for p in session.scalars(select(AgencyPlacement).where(AgencyPlacement.status == "placed")):
-        if p.case_id not in open_case_ids:
-            _recall(session, p, as_of=as_of, reason="case closed")
 
 
 def recall_placement(session: Session, *, placement_id: int, reason: str, as_of: date) -> None:
