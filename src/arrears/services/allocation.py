@@ -187,43 +187,61 @@ class FollowUps:
     reassigned: int
 
 
+def _owners(session: Session, case_ids: set[int]) -> dict[int, int | None]:
+    """The collector of each of these cases that is open (closed ones are left out)."""
+    cases = CollectionCase.__table__
+    ids = sorted(case_ids)
+    out: dict[int, int | None] = {}
+    for i in range(0, len(ids), 900):
+        out |= dict(session.connection().execute(
+            select(cases.c.case_id, cases.c.assigned_to)
+            .where(cases.c.case_id.in_(ids[i:i + 900]), cases.c.status == "open")).all())
+    return out
+
+
 def schedule_follow_ups(session: Session, *, app: Any, as_of: date,
                         lookback_days: int = 7) -> FollowUps:
     """Callbacks, promise due dates and plan installments become tasks on their day.
 
     Each task is made once (unique source key) and follows the case to its collector.
+    Only the due items are read (by date), then the collectors of their open cases.
     """
     from arrears.services.promises import local_date, reporting_zone
 
     zone = reporting_zone(app)
-    owner = dict(session.execute(select(CollectionCase.case_id, CollectionCase.assigned_to)
-                                 .where(CollectionCase.status == "open")).all())
+    conn = session.connection()
     since = datetime.combine(as_of - timedelta(days=lookback_days), time(0), zone)
-    callbacks = [TaskSpec(case_id=a.case_id, kind="callback",
-                          due_on=local_date(a.at, zone) + timedelta(days=1),
-                          due_at=a.at + timedelta(days=1), assigned_to=owner.get(a.case_id),
-                          source_key=f"callback:attempt:{a.attempt_id}",
-                          detail={"attempt_id": a.attempt_id})
-                 for a in session.scalars(select(ContactAttempt).where(
-                     ContactAttempt.result.in_(CALLBACK_RESULTS), ContactAttempt.at >= since))
-                 if a.case_id in owner and local_date(a.at, zone) <= as_of]
-    promises = [TaskSpec(case_id=p.case_id, kind="promise_due", due_on=p.due_on,
-                         assigned_to=owner.get(p.case_id), source_key=f"promise:{p.promise_id}:due",
-                         detail={"promise_id": p.promise_id, "amount": str(p.amount)})
-                for p in session.scalars(select(Promise).where(Promise.status == "open",
-                                                               Promise.due_on <= as_of))
-                if p.case_id in owner]
-    installments = [TaskSpec(case_id=cid, kind="plan_installment_due", due_on=i.due_on,
-                             assigned_to=owner.get(cid),
-                             source_key=f"plan:{i.plan_id}:{i.seq}:due",
-                             detail={"plan_id": i.plan_id, "seq": i.seq, "amount": str(i.amount)})
-                    for i, cid in session.execute(
-                        select(PlanInstallment, RepaymentPlan.case_id)
-                        .join(RepaymentPlan, RepaymentPlan.plan_id == PlanInstallment.plan_id)
-                        .where(RepaymentPlan.status == "active", PlanInstallment.status == "open",
-                               PlanInstallment.due_on <= as_of))
-                    if cid in owner]
-    made = [ensure_tasks(session, specs) for specs in (callbacks, promises, installments)]
+    attempts, promises = ContactAttempt.__table__, Promise.__table__
+    plans, installments = RepaymentPlan.__table__, PlanInstallment.__table__
+    called = conn.execute(select(attempts.c.attempt_id, attempts.c.case_id, attempts.c.at)
+                          .where(attempts.c.result.in_(CALLBACK_RESULTS),
+                                 attempts.c.at >= since)
+                          .order_by(attempts.c.at, attempts.c.attempt_id)).all()
+    promised = conn.execute(select(promises.c.promise_id, promises.c.case_id,
+                                   promises.c.due_on, promises.c.amount)
+                            .where(promises.c.status == "open", promises.c.due_on <= as_of)
+                            .order_by(promises.c.due_on, promises.c.promise_id)).all()
+    due = conn.execute(select(installments.c.plan_id, installments.c.seq, plans.c.case_id,
+                              installments.c.due_on, installments.c.amount)
+                       .join(plans, plans.c.plan_id == installments.c.plan_id)
+                       .where(plans.c.status == "active", installments.c.status == "open",
+                              installments.c.due_on <= as_of)
+                       .order_by(installments.c.plan_id, installments.c.seq)).all()
+    owner = _owners(session, {r.case_id for rows in (called, promised, due) for r in rows})
+    callbacks = [TaskSpec(case_id=cid, kind="callback",
+                          due_on=local_date(at, zone) + timedelta(days=1),
+                          due_at=at + timedelta(days=1), assigned_to=owner[cid],
+                          source_key=f"callback:attempt:{aid}", detail={"attempt_id": aid})
+                 for aid, cid, at in called if cid in owner and local_date(at, zone) <= as_of]
+    promise_due = [TaskSpec(case_id=cid, kind="promise_due", due_on=on, assigned_to=owner[cid],
+                            source_key=f"promise:{pid}:due",
+                            detail={"promise_id": pid, "amount": str(amount)})
+                   for pid, cid, on, amount in promised if cid in owner]
+    installments_due = [TaskSpec(case_id=cid, kind="plan_installment_due", due_on=on,
+                                 assigned_to=owner[cid], source_key=f"plan:{plan}:{seq}:due",
+                                 detail={"plan_id": plan, "seq": seq, "amount": str(amount)})
+                        for plan, seq, cid, on, amount in due if cid in owner]
+    made = [ensure_tasks(session, specs) for specs in (callbacks, promise_due, installments_due)]
     return FollowUps(*made, _follow_owner(session, as_of))
 
 
