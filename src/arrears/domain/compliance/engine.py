@@ -52,7 +52,7 @@ class Ctx:
     """One decision's inputs and, once counted, the counters' event times."""
 
     __slots__ = ("rules", "attempt", "customer", "history", "zones", "memo", "consented",
-                 "tally")
+                 "tally", "probing")
 
     def __init__(self, rules: PackRules, attempt: Attempt, customer: Customer,
                  history: Sequence[tuple[Any, ...]], zones: tuple[tzinfo, ...]) -> None:
@@ -64,6 +64,9 @@ class Ctx:
         self.memo: dict[str, Any] = {}
         self.consented = bool(customer.consents) and _recent_call_consent(customer, attempt.at)
         self.tally: dict[str, list[datetime]] | None = None
+        #: True while the next allowed time is searched: only ``Hit.next_at`` is read, so
+        #: the checks that block often leave their words out (``_probe``)
+        self.probing = False
 
 
 _NONE: list[datetime] = []
@@ -249,10 +252,20 @@ def _daily_cap(ctx: Ctx, loc: list[datetime], times: list[datetime], cap: int,
         count = _count(times, start, end)
         if count >= cap:
             # a cap of 0 (a lender's policy) never lets go
+            if ctx.probing:
+                return _probe(_moment(end, local.tzinfo) if cap else None)
             return Hit(rule, key, {"count": count, "cap": cap, "date": local.date().isoformat(),
                                    "zone": _zname(local)},
                        _moment(end, local.tzinfo) if cap else None, TIMED)
     return None
+
+
+def _probe(next_at: datetime | None) -> Hit:
+    """A blocking hit that only says when it lets go (for the search)."""
+    return _new(Hit, ("", "", _NO_PARAMS, next_at, TIMED))
+
+
+_NO_PARAMS: dict[str, Any] = {}
 
 
 def _first(pair: tuple[Any, ...]) -> Any:
@@ -464,6 +477,8 @@ def check_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     if found is None:
         return None
     local, reopen = found
+    if ctx.probing:
+        return _probe(reopen)
     rule, key, start, end = _hours_words(r)
     return Hit(rule, key, {"start": start, "end": end, "time": _hhmm(local),
                            "zone": _zname(local)}, reopen, TIMED)
@@ -593,6 +608,8 @@ def check_us_7in7(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
         if count < cap:
             continue
         free = _free_day(times, tz, day, cap)
+        if ctx.probing:
+            return _probe(_moment(midnight(tz, free), tz) if cap else None)
         first = _moment(times[bisect_left(times, start)], tz).date() if count else day
         return Hit("us.call_frequency_7in7", "calls_7in7",
                    {"count": count, "cap": cap, "debt": debt or "-",
@@ -633,6 +650,8 @@ def check_us_conversation(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | N
             continue
         last = _moment(times[last_index], tz).date()
         until = last + _days(days)
+        if ctx.probing:
+            return _probe(_moment(midnight(tz, until), tz))
         return Hit("us.conversation_7day", "conversation_pause",
                    {"debt": debt or "-", "date": last.isoformat(), "days": days,
                     "until": until.isoformat(), "zone": _zname(local)},
@@ -744,6 +763,7 @@ def _next_allowed(checks: tuple[Check, ...], ctx: Ctx, hits: list[Hit]) -> datet
             later = h.next_at
     t = ctx.attempt.at
     zones = ctx.zones
+    ctx.probing = True
     for _ in range(_MAX_STEPS):
         if later is None or later <= t:
             return None

@@ -416,6 +416,7 @@ def _plain_events(raw: list[Any], floor: Floor) -> list[tuple[Any, ...]] | None:
     (or the event that leaves a field out)."""
     day, text, suffix, lowest = floor.day, floor.text, floor.suffix, floor.utc
     offsets, fromiso, spec = _OFFSETS.get, _fromiso, _SPEC_EVENT
+    own = offsets(suffix) if suffix else None
     out: list[tuple[Any, ...]] = []
     append = out.append
     try:
@@ -424,10 +425,13 @@ def _plain_events(raw: list[Any], floor: Floor) -> list[tuple[Any, ...]] | None:
             if at < day:
                 continue  # dated a day before the floor, in any offset
             tail = at[19:]
-            if tail == suffix and at < text and at[10] == "T":
-                continue  # written like the attempt, before the floor
+            if tail == suffix:
+                if at < text and at[10] == "T":
+                    continue  # written like the attempt, before the floor
+                offset = own
+            else:
+                offset = offsets(tail)
             _, channel, party, cid, value, debt, result, by = spec(ev)
-            offset = offsets(tail)
             when = fromiso(at[:19])
             if offset is None or when.tzinfo is not None:
                 return None
