@@ -102,6 +102,28 @@ class TestTreatments:
             rows = s.scalars(select(StrategyAssignment)).all()
         assert len(rows) == 6 and all(r.assigned_on == D1 for r in rows)
 
+    def test_slices_of_the_book_change_nothing(self, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        from arrears.services import strategy_day
+
+        for n, (dpd, bucket) in enumerate([(0, "M0"), (5, "M1"), (40, "M2"), (100, "M4"),
+                                           (300, "M7+")] * 2):
+            add_case(app, customer_id=f"C{n}", dpd=dpd, bucket=bucket, overdue=f"{n + 1}00.00",
+                     opened=D1, loans=1 + n % 2)
+
+        def day_rows(as_of: date) -> list[tuple[object, ...]]:
+            with unit_of_work(app.session_factory) as s:
+                return [(t.case_id, t.arm, t.path, t.step_id, t.entered_on, t.balance, t.reason)
+                        for t in s.scalars(select(CaseTreatment).where(CaseTreatment.as_of == as_of)
+                                           .order_by(CaseTreatment.case_id))]
+
+        strategy_step.run(app=app, as_of=D1)
+        strategy_step.run(app=app, as_of=day(3))
+        whole = day_rows(day(3))
+        monkeypatch.setattr(strategy_day, "SLICE", 3)
+        again = strategy_step.run(app=app, as_of=day(3))
+        assert day_rows(day(3)) == whole and len(whole) == 10 == again.rows_out
+        assert {r[4] for r in whole} == {D1}  # the path entered on the first day carries on
+
 
 class TestVersions:
     def test_newest_effective_version_applies(self, app) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +10,7 @@ import pytest
 
 from arrears.domain.allocation import (
     AgencyInfo,
+    Allocation,
     CaseSlot,
     Collector,
     agency_eligible,
@@ -77,6 +79,70 @@ class TestAllocation:
         out = allocate([slot(5, bucket="M2", team="mid", current_user=1, locked=True)], TEAM,
                        base_load={})
         assert out[0].user_id == 1 and not out[0].changed and "continuity" in out[0].reason
+
+    def test_heaps_pick_as_a_scan_of_every_collector_would(self) -> None:
+        rng = random.Random(8)
+        collectors = [Collector(uid, rng.choice(["early", "mid", None]),
+                                frozenset(rng.sample(["zh-CN", "zh-TW", "en", "en-GB"],
+                                                     rng.randint(0, 2))),
+                                frozenset(rng.sample(["M1", "M2", "M3"], rng.randint(0, 2))),
+                                capacity=rng.randint(0, 12), active=rng.random() < 0.9,
+                                role=rng.choice(["collector", "collector", "team_lead"]))
+                      for uid in range(1, 41)]
+        slots = [slot(cid, bucket=rng.choice(["M1", "M2", "M3"]),
+                      team=rng.choice(["early", "mid", None]),
+                      language=rng.choice([None, "", "zh-CN", "zh", "en-US", "fr"]),
+                      balance=Decimal(rng.randint(0, 5000)), role=rng.choice(["collector",
+                                                                              "team_lead"]),
+                      current_user=rng.choice([None, rng.randint(1, 45)]),
+                      locked=rng.random() < 0.1) for cid in range(1, 801)]
+        base = {uid: rng.randint(0, 3) for uid in range(1, 41, 3)}
+        assert allocate(slots, collectors, base_load=base) == _scan(slots, collectors, base)
+
+
+def _scan(slots: list[CaseSlot], collectors: list[Collector], base: dict[int, int]
+          ) -> list[Allocation]:
+    """The allocation rules read plainly: every collector looked at for every case."""
+    load = dict(base)
+    by_id = {c.user_id: c for c in collectors}
+    out, pending = [], []
+    for s in slots:
+        current = by_id.get(s.current_user) if s.current_user is not None else None
+        why = None
+        if current is not None and current.active:
+            if s.locked:
+                why = "continuity: a promise or plan is running"
+            elif current.works(team=s.team, bucket=s.bucket, role=s.role) \
+                    and current.speaks(s.language):
+                why = "same collector still fits"
+        if why and current is not None:
+            load[current.user_id] = load.get(current.user_id, 0) + 1
+            out.append(Allocation(s.case_id, current.user_id, current.team, why, False))
+        else:
+            pending.append(s)
+    for s in sorted(pending, key=lambda s: (-s.balance, s.case_id)):
+        fits = [c for c in collectors if c.works(team=s.team, bucket=s.bucket, role=s.role)
+                and load.get(c.user_id, 0) < c.capacity]
+        speakers = [c for c in fits if c.speaks(s.language)]
+
+        def ratio(c: Collector) -> tuple[float, int, int]:
+            n = load.get(c.user_id, 0)
+            return (n / max(c.capacity, 1), n, c.user_id)
+
+        if speakers:
+            chosen, why = min(speakers, key=ratio), "least loaded collector with the skills"
+        elif fits:
+            chosen = min(fits, key=ratio)
+            why = f"no free collector speaks {s.language}; least loaded"
+        else:
+            chosen, why = None, "no collector with free capacity: left in the team queue"
+        user = chosen.user_id if chosen else None
+        if user is not None:
+            load[user] = load.get(user, 0) + 1
+        if s.current_user is not None and user != s.current_user:
+            why = f"re-allocated ({why})"
+        out.append(Allocation(s.case_id, user, s.team, why, user != s.current_user))
+    return out
 
 
 class TestAgencies:
