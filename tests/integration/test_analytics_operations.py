@@ -162,6 +162,24 @@ class TestDailyActivity:
         assert totals[2] == Decimal("100.00")  # paid on 3 March, Wang's case then
         assert totals.get(1, Decimal("0")) == Decimal("0")
 
+    @pytest.mark.parametrize(("allocations", "credited"), [
+        ([(date(2026, 3, 5), 2)], 1),  # held by no one yet: today's collector
+        ([(date(2026, 3, 1), None), (date(2026, 3, 5), 1)], 0),  # held, unassigned
+        ([(date(2026, 2, 20), 2), (date(2026, 3, 4), 1)], 2),  # the last before the range
+    ])
+    def test_the_holder_is_the_last_allocation_on_or_before_the_payment(
+            self, app, ctx_for, allocations, credited):
+        from arrears.adapters.db.tables_strategy import CaseAllocation
+
+        ctx = ctx_for()
+        with unit_of_work(app.session_factory) as s:
+            for day, user in allocations:
+                s.add(CaseAllocation(case_id=1, as_of=day, user_id=user, team_id="A",
+                                     changed=True, reason="test"))
+        totals = daily_activity(ctx).groupby("user_id")["recovered"].sum()
+        assert totals[credited] == Decimal("100.00")  # paid on 3 March
+        assert all(v == 0 for u, v in totals.items() if u != credited)
+
     def test_team_filter_keeps_only_its_collectors(self, ctx_for):
         daily = daily_activity(ctx_for(team_id="B"))
         assert set(daily["user_id"]) == {3}

@@ -28,13 +28,14 @@ from typing import Any
 
 import ibis
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db import tables_analytics as ta
+from arrears.adapters.db.bulk import bulk_insert
 from arrears.analytics import portfolio as pv
 from arrears.analytics.filters import Filters
-from arrears.analytics.operations import attribute_payments, paid_by_customer
+from arrears.analytics.operations import recovered_by_holder
 from arrears.analytics.settings import AnalyticsSettings
 
 RECOVERED_DAYS = 45  # payments loaded late still reach the right day
@@ -63,11 +64,15 @@ def _next_month_end(day: date) -> date:
 
 
 def _records(frame: pd.DataFrame, money: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Plain values for the driver: Decimal money, Python numbers, dates (every date
+    column of these tables is a day)."""
     rows = frame.to_dict("records")
     for row in rows:
         for key, value in row.items():
             if key in money:
                 row[key] = Decimal(str(value or 0)).quantize(pv.ZERO)
+            elif isinstance(value, pd.Timestamp):
+                row[key] = value.date()
             elif hasattr(value, "item"):
                 row[key] = value.item()
     return rows
@@ -131,7 +136,7 @@ def recovery_rows(con: Any, lo: date | None, hi: date, window: int) -> pd.DataFr
                  & (e.as_of <= hi))
     if lo is not None:
         e = e.filter(e.as_of > lo)
-    per = pv.recovered_per_entry(con, e, window_days=window)
+    per = pv.recovered_per_entry(con, e, window_days=window, entered_after=lo, entered_by=hi)
     loans = con.table("loans").select(lid="loan_id", product="product", currency="currency")
     per = per.join(loans, per.loan_id == loans.lid)
     agg = per.group_by([per.as_of.name("entry_on"), "product", "currency",
@@ -143,20 +148,16 @@ def recovery_rows(con: Any, lo: date | None, hi: date, window: int) -> pd.DataFr
 
 def recovered_rows(session: Session, con: Any, day: date) -> pd.DataFrame:
     """Money paid on open cases in the last weeks per day, holder, product, currency."""
-    start = day - timedelta(days=RECOVERED_DAYS)
-    paid = paid_by_customer(con, Filters(), start, day, by=("product", "currency"))
-    hit = attribute_payments(session, paid, start=start, end=day)
-    frame = hit.groupby(["paid_on", "user_id", "product", "currency"], as_index=False)[
-        "signed"].sum()
-    return frame.rename(columns={"signed": "recovered"})
+    return recovered_by_holder(session, con, Filters(), day - timedelta(days=RECOVERED_DAYS),
+                               day, by=("product", "currency"))
 
 
 def _rewrite(session: Session, table: Any, where: Any, frame: pd.DataFrame,
              money: tuple[str, ...] = ()) -> int:
+    """Delete the partition ``where``, insert the frame's rows (driver executemany)."""
     session.execute(delete(table).where(where))
     rows = _records(frame, money)
-    if rows:
-        session.execute(insert(table), rows)
+    bulk_insert(session.connection(), table.__table__, rows)
     return len(rows)
 
 

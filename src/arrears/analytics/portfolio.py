@@ -251,23 +251,32 @@ def currencies(con: Any) -> list[str]:
     return [str(c) for c in frame["currency"]]
 
 
-def net_payments(con: Any) -> Any:
-    """Payments with their signed amount: a reversal takes back the payment it names."""
+def net_payments(con: Any, *, start: date | None = None, end: date | None = None) -> Any:
+    """Payments (paid from ``start`` to ``end`` when given) with their signed amount: a
+    reversal takes back the payment it names."""
     p = con.table(PAYMENTS)
-    original = p.select(rid="payment_id", ramount="amount")
+    if start is not None:
+        p = p.filter(p.paid_on >= start)
+    if end is not None:
+        p = p.filter(p.paid_on <= end)
+    original = con.table(PAYMENTS).select(rid="payment_id", ramount="amount")
     joined = p.left_join(original, p.reverses_payment_id == original.rid)
     signed = ibis.ifelse(joined.kind == "reversal", -joined.ramount.fill_null(joined.amount),
                          joined.amount)
     return joined.select(loan_id="loan_id", paid_on="paid_on", signed=signed)
 
 
-def recovered_per_entry(con: Any, events: Any, *, window_days: int) -> Any:
+def recovered_per_entry(con: Any, events: Any, *, window_days: int,
+                        entered_after: date | None = None, entered_by: date | None = None) -> Any:
     """Each bucket entry with the money paid in the ``window_days`` after it (net of
     reversals, at most the arrears at entry): ``as_of, loan_id, to_bucket,
-    overdue_amount, recovered``."""
+    overdue_amount, recovered``. Bounds the ``events`` keep to (entries after
+    ``entered_after``, by ``entered_by``) narrow the payments read to their windows."""
     e = events.select("as_of", "loan_id", "to_bucket", "overdue_amount").mutate(
         event_id=ibis.row_number())
-    pay = net_payments(con)
+    pay = net_payments(
+        con, start=entered_after + timedelta(days=1) if entered_after else None,
+        end=entered_by + timedelta(days=window_days) if entered_by else None)
     hits = e.join(pay, (e.loan_id == pay.loan_id) & (pay.paid_on > e.as_of)
                   & (pay.paid_on <= e.as_of + ibis.interval(days=window_days)))
     paid = hits.group_by("event_id").aggregate(paid=hits.signed.sum())
@@ -288,7 +297,8 @@ def recovery_by_entry(con: Any, *, filters: Filters, window_days: int,
     e = _narrow(e, filters, day="as_of", bucket="to_bucket")
     if filters.product or filters.currency:
         e = e.semi_join(scoped_loans(con, filters).select("loan_id"), "loan_id")
-    per = recovered_per_entry(con, e, window_days=window_days)
+    per = recovered_per_entry(con, e, window_days=window_days,
+                              entered_by=as_of - timedelta(days=window_days))
     per = per.mutate(em=month_index(per.as_of))
     agg = per.group_by(["em", "to_bucket"]).aggregate(
         entries=per.count(), overdue_at_entry=per.overdue_amount.sum(),
