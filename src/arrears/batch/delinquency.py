@@ -1,6 +1,7 @@
 """Daily-run step ``delinquency``: the dated snapshot of every loan and its bucket events.
 
-Rewrites the ``as_of`` partition of ``delinquency_snapshots`` and ``bucket_events`` in one
+Rewrites the ``as_of`` partition of ``delinquency_positions`` (read with the loans' attributes
+through the ``delinquency_snapshots`` view) and of ``bucket_events`` in one
 transaction; re-running any day gives the same answer.
 """
 
