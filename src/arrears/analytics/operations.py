@@ -181,7 +181,8 @@ def _case_owners(conn: Connection, start: date, end: date) -> pa.Table:
 
 
 #: Cases and days to find the holder of (a temporary table, filled per query).
-_PAYDAYS = Table("analytics_paydays", MetaData(), Column("k", Integer, primary_key=True),
+_PAYDAYS = Table("analytics_paydays", MetaData(),
+                 Column("k", Integer, primary_key=True, autoincrement=False),
                  Column("case_id", Integer), Column("paid_on", Date), prefixes=["TEMPORARY"])
 
 
@@ -195,14 +196,12 @@ def _holders(conn: Connection, pairs: pd.DataFrame) -> pd.Series:
     holder = (select(func.coalesce(A.user_id, UNASSIGNED))
               .where(A.case_id == t.c.case_id, A.as_of <= t.c.paid_on)
               .order_by(A.as_of.desc()).limit(1).scalar_subquery())
+    t.drop(conn, checkfirst=True)  # left by a failed run (SQLite: DDL commits)
     t.create(conn)
-    try:
-        bulk_insert(conn, t, [{"k": k, "case_id": c, "paid_on": d} for k, c, d in zip(
-            range(len(pairs)), pairs["case_id"].tolist(), pairs["paid_on"].tolist(),
-            strict=True)])
-        found = dict(conn.execute(select(t.c.k, holder)).all())
-    finally:
-        t.drop(conn)
+    bulk_insert(conn, t, [{"k": k, "case_id": c, "paid_on": d} for k, c, d in zip(
+        range(len(pairs)), pairs["case_id"].tolist(), pairs["paid_on"].tolist(), strict=True)])
+    found = dict(conn.execute(select(t.c.k, holder)).all())
+    t.drop(conn)
     return pd.Series([found.get(k) for k in range(len(pairs))], index=pairs.index,
                      dtype="object")
 
@@ -223,6 +222,7 @@ def recovered_by_holder(session: Session, con: Any, filters: Filters, start: dat
         return pd.DataFrame(columns=cols)
     owners = ibis.memtable(_case_owners(conn, start, end))
     loans = scoped_loans(con, filters).select("loan_id", "customer_id", *by)
+    loans = loans.semi_join(owners, loans.customer_id == owners.customer_id)
     pay = net_payments(con, start=start, end=end).join(loans, "loan_id")
     paid = pay.group_by(["customer_id", "paid_on", *by]).aggregate(signed=pay.signed.sum())
     hit = paid.join(owners, [paid.customer_id == owners.customer_id,

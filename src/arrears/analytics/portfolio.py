@@ -260,6 +260,8 @@ def net_payments(con: Any, *, start: date | None = None, end: date | None = None
     if end is not None:
         p = p.filter(p.paid_on <= end)
     original = con.table(PAYMENTS).select(rid="payment_id", ramount="amount")
+    # only payments these name can match: the join then hashes a handful, not the book
+    original = original.semi_join(p, original.rid == p.reverses_payment_id)
     joined = p.left_join(original, p.reverses_payment_id == original.rid)
     signed = ibis.ifelse(joined.kind == "reversal", -joined.ramount.fill_null(joined.amount),
                          joined.amount)

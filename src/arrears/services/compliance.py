@@ -819,22 +819,21 @@ class _ListScreener:
         from arrears.adapters.db.tables import CollectionListEntry as L
 
         a, e = _ANSWERS, self.entries.c
+        a.drop(self.conn, checkfirst=True)  # left by a failed run (SQLite: DDL commits)
         a.create(self.conn)
-        try:
-            self.conn.execute(insert(a), answers)
-            same = [c for k in _KEYS for c in (func.coalesce(e[k], "") == a.c[k],
-                                               e[k].is_(None) == a.c[f"{k}_none"])]
-            # the answers joined from the left: the store walks the entries, not the groups
-            found = (select(e.case_id, a.c.may_call, a.c.call_from, a.c.screening_reason)
-                     .select_from(self.entries.outerjoin(a, and_(*same)))
-                     .where(self.alike).subquery())
-            self.conn.execute(update(L).where(
-                L.as_of == self.as_of, L.case_id == found.c.case_id,
-                found.c.may_call.is_not(None)).values(
-                may_call=found.c.may_call, call_from=found.c.call_from,
-                screening_reason=found.c.screening_reason))
-        finally:
-            a.drop(self.conn)
+        self.conn.execute(insert(a), answers)
+        same = [c for k in _KEYS for c in (func.coalesce(e[k], "") == a.c[k],
+                                           e[k].is_(None) == a.c[f"{k}_none"])]
+        # the answers joined from the left: the store walks the entries, not the groups
+        found = (select(e.case_id, a.c.may_call, a.c.call_from, a.c.screening_reason)
+                 .select_from(self.entries.outerjoin(a, and_(*same)))
+                 .where(self.alike).subquery())
+        self.conn.execute(update(L).where(
+            L.as_of == self.as_of, L.case_id == found.c.case_id,
+            found.c.may_call.is_not(None)).values(
+            may_call=found.c.may_call, call_from=found.c.call_from,
+            screening_reason=found.c.screening_reason))
+        a.drop(self.conn)
 
     def screen_others(self) -> ListScreening:
         """Decide the other entries one by one, with their flags, consents, history and
