@@ -95,7 +95,7 @@ def _case_set(facts: list[CaseFacts], arms: list[str], priors: list[Prior | None
         arm=Words.of(arms, n), prior_arm=Words.of((p and p.arm for p in priors), n),
         prior_path=Words.of((p and p.path for p in priors), n),
         prior_entered=ints([p.entered_on.toordinal() if p else -1 for p in priors]),
-        prior_day=ints([D.toordinal() - 1 if p else -1 for p in priors]),
+        has_prior=np.array([p is not None for p in priors], np.bool_),
         broken_case=ints([i for i, _d in broken]),
         broken_day=ints([d.toordinal() for _i, d in broken]))
 

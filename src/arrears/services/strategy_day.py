@@ -108,7 +108,8 @@ def _slices(conn: Connection) -> Iterator[tuple[int, int]]:
 
 
 def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs) -> list[Any]:
-    """One row per open case of the slice: its facts and its latest earlier treatment."""
+    """One row per open case of the slice: its facts and its latest earlier treatment
+    (arm, path, day entered; the arm is None without one)."""
     balance = (select(POSITIONS.c.case_id,
                       cast(func.sum(cents(POSITIONS.c.outstanding_principal)
                                     + cents(POSITIONS.c.overdue_interest)
@@ -124,8 +125,7 @@ def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs) ->
         CASES.c.case_id, CASES.c.customer_id, func.coalesce(CASES.c.dpd, 0), CASES.c.bucket,
         cents(CASES.c.overdue_amount),
         func.coalesce(balance.c.cents, cents(CASES.c.outstanding_principal)),
-        CUSTOMERS.c.preferred_language, prior.c.arm, prior.c.path, prior.c.entered_on,
-        prior.c.as_of]
+        CUSTOMERS.c.preferred_language, prior.c.arm, prior.c.path, prior.c.entered_on]
     if needs.bands:
         columns.append(select(SCORES.c.band)
                        .where(SCORES.c.case_id == CASES.c.case_id, SCORES.c.as_of <= as_of,
@@ -242,40 +242,44 @@ class Arms:
 
 def read_slice(conn: Connection, *, lo: int, hi: int, as_of: date, needs: Needs, arms: Arms,
                flags: dict[str, frozenset[str]]) -> Slice:
-    """The facts of the open cases with ids in [lo, hi], as columns."""
+    """The facts of the open cases with ids in [lo, hi], as columns (a fact no segment
+    looks at is left at its default)."""
     rows = _case_rows(conn, lo, hi, as_of, needs)
     n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * (12 if needs.bands else 11)
-    case_id = np.fromiter(cols[0], np.int64, n)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (11 if needs.bands else 10)
+    ids = cols[0]
     count, broken = _broken(conn, lo, hi, needs)
     products = _products(conn, lo, hi, needs.products)
     open_promise = _having(conn, PROMISES, "open", lo, hi, needs.open_promise)
     on_plan = _having(conn, PLANS, "active", lo, hi, needs.active_plan)
     arm, new_arms = arms.of_slice(conn, rows, lo, hi)
-    position = {cid: i for i, cid in enumerate(cols[0])}
+    position = {cid: i for i, cid in enumerate(ids)} if broken else {}
     broken = [(position[cid], day) for cid, day in broken if cid in position]
     empty: frozenset[str] = frozenset()
     cases = CaseSet(
-        case_id=case_id, dpd=np.fromiter(cols[2], np.int64, n), bucket=Words.of(cols[3], n),
-        balance_cents=np.fromiter(cols[5], np.int64, n),
+        case_id=np.fromiter(ids, np.int64, n), dpd=np.fromiter(cols[2], np.int64, n),
+        bucket=Words.of(cols[3], n), balance_cents=np.fromiter(cols[5], np.int64, n),
         overdue_cents=np.fromiter(cols[4], np.int64, n),
-        products=Words.of((products.get(c, empty) for c in cols[0]), n),
-        score_band=Words.of(cols[11] if needs.bands else repeat_none(n), n),
-        broken_promises=np.fromiter((count.get(c, 0) for c in cols[0]), np.int64, n),
-        flags=Words.of((flags.get(c, empty) for c in cols[1]), n),
-        language=Words.of(cols[6], n),
-        has_open_promise=np.fromiter((c in open_promise for c in cols[0]), np.bool_, n),
-        has_active_plan=np.fromiter((c in on_plan for c in cols[0]), np.bool_, n),
+        products=_lookup(ids, products, empty),
+        score_band=Words.of(cols[10], n) if needs.bands else Words.same(None, n),
+        broken_promises=np.fromiter((count.get(c, 0) for c in ids), np.int64, n)
+        if count else np.zeros(n, np.int64),
+        flags=_lookup(cols[1], flags, empty), language=Words.of(cols[6], n),
+        has_open_promise=np.isin(np.fromiter(ids, np.int64, n), list(open_promise)),
+        has_active_plan=np.isin(np.fromiter(ids, np.int64, n), list(on_plan)),
         arm=Words.of(arm, n), prior_arm=Words.of(cols[7], n), prior_path=Words.of(cols[8], n),
         prior_entered=np.fromiter((d.toordinal() if d else -1 for d in cols[9]), np.int64, n),
-        prior_day=np.fromiter((d.toordinal() if d else -1 for d in cols[10]), np.int64, n),
+        has_prior=np.fromiter((a is not None for a in cols[7]), np.bool_, n),
         broken_case=np.fromiter((p for p, _d in broken), np.int64, len(broken)),
         broken_day=np.fromiter((d.toordinal() for _p, d in broken), np.int64, len(broken)))
     return Slice(cases, list(cols[1]), list(cols[6]), list(cols[3]), new_arms)
 
 
-def repeat_none(n: int) -> list[None]:
-    return [None] * n
+def _lookup(keys: tuple[Any, ...], values: dict[Any, Any], default: Any) -> Words:
+    """Each key's value (``default`` when absent) as words."""
+    if not values:
+        return Words.same(default, len(keys))
+    return Words.of((values.get(k, default) for k in keys), len(keys))
 
 
 def _treatment_rows(active: ActiveStrategy, part: Slice, d: Decisions, as_of: date
@@ -360,4 +364,4 @@ def _moved(c: CaseSet, d: Decisions, matched: Any) -> int:
     same = np.fromiter((p == q for p, q in zip(
         (c.prior_path.values[k] for k in c.prior_path.codes.tolist()), d.path, strict=True)),
         np.bool_, len(c))
-    return int((matched & ((c.prior_day < 0) | ~same)).sum())
+    return int((matched & (~c.has_prior | ~same)).sum())

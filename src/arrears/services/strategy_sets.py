@@ -49,6 +49,10 @@ class Words:
         codes = np.fromiter((index.setdefault(v, len(index)) for v in items), np.int64, n)
         return cls(tuple(index), codes)
 
+    @classmethod
+    def same(cls, value: Any, n: int) -> Words:
+        return cls((value,), np.zeros(n, np.int64))
+
     def test(self, predicate: Callable[[Any], bool]) -> Bools:
         """``predicate`` of each case's value, computed once per distinct value."""
         table = np.fromiter((bool(predicate(v)) for v in self.values), np.bool_,
@@ -69,8 +73,8 @@ class Words:
 class CaseSet:
     """The strategy's view of a set of open cases, column by column (``case_id`` order).
 
-    ``prior_*`` describe the case's treatment on its latest earlier day (``prior_day`` is
-    -1 without one); dates are ordinals; ``broken_case``/``broken_day`` list the broken
+    ``prior_*`` describe the case's treatment on its latest earlier day (when
+    ``has_prior``); dates are ordinals; ``broken_case``/``broken_day`` list the broken
     promises and plans (row of the case, day) that may escalate it.
     """
 
@@ -90,7 +94,7 @@ class CaseSet:
     prior_arm: Words
     prior_path: Words
     prior_entered: Ints
-    prior_day: Ints
+    has_prior: Bools
     broken_case: Ints
     broken_day: Ints
 
@@ -232,7 +236,7 @@ def _subset(cases: CaseSet, rows: Ints) -> CaseSet:
         language=words(cases.language), has_open_promise=cases.has_open_promise[rows],
         has_active_plan=cases.has_active_plan[rows], arm=words(cases.arm),
         prior_arm=words(cases.prior_arm), prior_path=words(cases.prior_path),
-        prior_entered=cases.prior_entered[rows], prior_day=cases.prior_day[rows],
+        prior_entered=cases.prior_entered[rows], has_prior=cases.has_prior[rows],
         broken_case=cases.broken_case, broken_day=cases.broken_day)
 
 
@@ -263,7 +267,7 @@ def _entered(group: _Group, cases: CaseSet, as_of: int) -> Ints:
     """The day the case entered its path: kept from yesterday when arm and path are the
     same, else today."""
     rows = group.rows
-    same = (cases.prior_day[rows] >= 0) \
+    same = cases.has_prior[rows] \
         & cases.prior_path.test(lambda v: v == group.segment.path)[rows] \
         & cases.prior_arm.test(lambda v: v == group.arm.name)[rows]
     return np.where(same, cases.prior_entered[rows], as_of)
