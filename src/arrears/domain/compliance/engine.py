@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -34,7 +34,7 @@ from arrears.domain.compliance.model import (
 )
 from arrears.domain.compliance.packs import DAY, PackRules, format_hhmm
 from arrears.domain.compliance.texts import render
-from arrears.domain.compliance.zones import candidate_zones, midnight, zone
+from arrears.domain.compliance.zones import as_local, candidate_zones, midnight, zone
 
 HOLD, CONTACT, TIMED = 1, 2, 3
 _ONE_DAY = timedelta(days=1)
@@ -157,9 +157,7 @@ def _in_window(secs: int, start: int, end: int) -> bool:
     return secs >= start or secs < end  # the window wraps past midnight
 
 
-def _moment(utc: datetime, tz: Any) -> datetime:
-    """A naive UTC time as local time in ``tz``."""
-    return utc.replace(tzinfo=UTC).astimezone(tz)
+_moment = as_local
 
 
 #: whole days, for the day arithmetic of the counters (built once)

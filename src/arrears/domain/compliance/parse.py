@@ -8,7 +8,7 @@ UTC seconds, and events older than anything a rule can look at are skipped unrea
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import compress, repeat
 from operator import itemgetter, le
 from typing import Any, NamedTuple
@@ -24,7 +24,7 @@ from arrears.domain.compliance.model import (
     Template,
 )
 from arrears.domain.compliance.packs import OptionError, parse_hhmm
-from arrears.domain.compliance.zones import midnight
+from arrears.domain.compliance.zones import as_local, midnight
 
 _fromiso = datetime.fromisoformat
 _CACHE_LIMIT = 1 << 17
@@ -130,7 +130,7 @@ def history_floor(at: datetime, raw_at: Any, zones: tuple[Any, ...], days: int) 
         text = ""
         if suffix:
             # whole seconds, rounded down: still a floor
-            text = utc.replace(tzinfo=UTC).astimezone(at.tzinfo).isoformat()[:19] + suffix
+            text = as_local(utc, at.tzinfo).isoformat()[:19] + suffix
         day = (utc - _ONE_DAY).date().isoformat() if utc > datetime(1, 1, 2) else ""
         found = Floor(utc, text, suffix, day)
         if key:

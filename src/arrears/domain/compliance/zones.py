@@ -37,6 +37,14 @@ def zone(name: str) -> ZoneInfo:
 
 
 _MIDNIGHTS: dict[tuple[Any, date], datetime] = {}
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+
+
+def as_local(utc: datetime, tz: Any) -> datetime:
+    """A naive UTC time as local time in ``tz`` (by arithmetic: ``replace(tzinfo=...)``
+    parses keywords and is several times slower)."""
+    return (_UTC_EPOCH + (utc - _NAIVE_EPOCH)).astimezone(tz)
 
 
 def midnight(tz: Any, day: date) -> datetime:
@@ -45,7 +53,7 @@ def midnight(tz: Any, day: date) -> datetime:
     found = _MIDNIGHTS.get(key)
     if found is None:
         local = datetime(day.year, day.month, day.day, tzinfo=tz)
-        found = local.astimezone(UTC).replace(tzinfo=None)
+        found = _NAIVE_EPOCH + (local - _UTC_EPOCH)
         if len(_MIDNIGHTS) >= 65536:
             _MIDNIGHTS.clear()
         _MIDNIGHTS[key] = found
@@ -83,41 +91,39 @@ def country_zones(country: str | None) -> tuple[str, ...]:
     return narrowed or listed
 
 
-_PREFIX_ZONES: dict[str, tuple[str, ...]] = {}
+_RESOLVED: dict[str, tuple[str, ...]] = {}
 
 
-@lru_cache(maxsize=1)
-def _prefix_nodes() -> frozenset[str]:
-    """Every leading part of every prefix in the zone table (the table as a trie)."""
-    return frozenset(key[:k] for key in phone_tz.TIMEZONE_DATA for k in range(1, len(key) + 1))
+def _resolved() -> dict[str, tuple[str, ...]]:
+    """Every leading part of every prefix in the numbering plan's zone table (the table as
+    a trie), with the zones of the deepest prefix the table lists along it (() for none).
+    Built once, on first use."""
+    if not _RESOLVED:
+        data = phone_tz.TIMEZONE_DATA
+        table: dict[str, tuple[str, ...]] = {}
+        nodes = {prefix[:k] for prefix in data for k in range(1, len(prefix) + 1)}
+        for node in sorted(nodes, key=len):
+            names = data.get(node)
+            table[node] = (tuple(n for n in names if n != _UNKNOWN) if names is not None
+                           else table.get(node[:-1], ()))
+        _RESOLVED.update(table)
+    return _RESOLVED
 
 
 def _e164_zones(digits: str) -> tuple[str, ...]:
-    """Longest-prefix match in the numbering plan's zone table (cached per prefix).
+    """Longest-prefix match in the numbering plan's zone table.
 
     The same table ``phonenumbers`` reads for geographic numbers; for numbers of a
     non-geographic range it holds the country's zones. Looking the prefix up directly,
     without validating the number's type, is what lets a dialler list be screened fast:
-    the number's digits are followed down the table's trie, then the deepest prefix that
-    the table lists wins.
+    the number's digits are followed down the table's trie, and the deepest node reached
+    knows the zones of the deepest prefix the table lists on the way.
     """
-    nodes = _prefix_nodes()
+    nodes = _RESOLVED or _resolved()
     size, limit = 0, min(len(digits), phone_tz.TIMEZONE_LONGEST_PREFIX)
     while size < limit and digits[:size + 1] in nodes:
         size += 1
-    data = phone_tz.TIMEZONE_DATA
-    while size:
-        prefix = digits[:size]
-        found = _PREFIX_ZONES.get(prefix)
-        if found is not None:
-            return found
-        names = data.get(prefix)
-        if names is not None:
-            found = tuple(n for n in names if n != _UNKNOWN)
-            _PREFIX_ZONES[prefix] = found
-            return found
-        size -= 1
-    return ()
+    return nodes[digits[:size]] if size else ()
 
 
 def phone_zones(value: str | None, country: str | None = None) -> tuple[str, ...]:
