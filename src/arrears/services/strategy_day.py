@@ -107,9 +107,11 @@ def _slices(conn: Connection) -> Iterator[tuple[int, int]]:
         yield int(part[0]), int(part[-1])
 
 
-def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs) -> list[Any]:
-    """One row per open case of the slice: its facts and its latest earlier treatment
-    (arm, path, day entered; the arm is None without one)."""
+def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs, experiment: str
+               ) -> list[Any]:
+    """One row per open case of the slice: its facts, its latest earlier treatment (arm,
+    path, day entered; the arm is None without one), its recorded arm in the experiment
+    (None without one) and whether that was recorded by ``as_of``, then its score band."""
     balance = (select(POSITIONS.c.case_id,
                       cast(func.sum(cents(POSITIONS.c.outstanding_principal)
                                     + cents(POSITIONS.c.overdue_interest)
@@ -125,7 +127,8 @@ def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs) ->
         CASES.c.case_id, CASES.c.customer_id, func.coalesce(CASES.c.dpd, 0), CASES.c.bucket,
         cents(CASES.c.overdue_amount),
         func.coalesce(balance.c.cents, cents(CASES.c.outstanding_principal)),
-        CUSTOMERS.c.preferred_language, prior.c.arm, prior.c.path, prior.c.entered_on]
+        CUSTOMERS.c.preferred_language, prior.c.arm, prior.c.path, prior.c.entered_on,
+        ASSIGNMENTS.c.arm, ASSIGNMENTS.c.assigned_on <= as_of]
     if needs.bands:
         columns.append(select(SCORES.c.band)
                        .where(SCORES.c.case_id == CASES.c.case_id, SCORES.c.as_of <= as_of,
@@ -136,13 +139,11 @@ def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs) ->
             .join(CUSTOMERS, CUSTOMERS.c.customer_id == CASES.c.customer_id)
             .outerjoin(balance, balance.c.case_id == CASES.c.case_id)
             .outerjoin(prior, and_(prior.c.case_id == CASES.c.case_id, prior.c.as_of == last_day))
+            .outerjoin(ASSIGNMENTS, and_(ASSIGNMENTS.c.case_id == CASES.c.case_id,
+                                         ASSIGNMENTS.c.experiment == experiment))
             .where(CASES.c.status == "open", CASES.c.case_id.between(lo, hi))
             .order_by(CASES.c.case_id))
     return list(conn.execute(stmt).all())
-
-
-def _per_case(conn: Connection, stmt: Any) -> dict[int, Any]:
-    return dict(conn.execute(stmt).all())
 
 
 @dataclass(frozen=True)
@@ -215,27 +216,22 @@ class Arms:
         self.bounds = arm_bounds(strategy)
         self.as_of = as_of
 
-    def of_slice(self, conn: Connection, rows: list[Any], lo: int, hi: int
-                 ) -> tuple[list[str], list[dict[str, Any]]]:
-        recorded = conn.execute(select(ASSIGNMENTS.c.case_id, ASSIGNMENTS.c.arm,
-                                       ASSIGNMENTS.c.assigned_on <= self.as_of)
-                                .where(ASSIGNMENTS.c.experiment == self.experiment,
-                                       ASSIGNMENTS.c.case_id.between(lo, hi))).all()
-        known = {cid: arm for cid, arm, in_force in recorded if in_force}
-        taken = {cid for cid, _a, _f in recorded}
+    def of_slice(self, rows: list[Any]) -> tuple[list[str], list[dict[str, Any]]]:
+        """Each case's arm (rows of ``_case_rows``), and the assignments to record."""
         arms: list[str] = []
         new: list[dict[str, Any]] = []
         for r in rows:
-            cid = r[0]
-            arm = known.get(cid)
-            if arm is None:
-                arm = arm_of_hash(self.bounds, self.champion, case_hash(self.experiment, cid))
-                if cid not in taken:
-                    new.append({"case_id": cid, "experiment": self.experiment, "arm": arm,
+            recorded, in_force = r[10], r[11]
+            if recorded is None or not in_force:
+                arm = arm_of_hash(self.bounds, self.champion, case_hash(self.experiment, r[0]))
+                if recorded is None:
+                    new.append({"case_id": r[0], "experiment": self.experiment, "arm": arm,
                                 "assigned_on": self.as_of, "bucket": r[3], "dpd": r[2],
                                 "overdue_amount": Decimal(r[4]).scaleb(-2)})
-            elif arm not in self.names:
+            elif recorded not in self.names:
                 arm = self.champion  # the arm was dropped: back to the champion
+            else:
+                arm = recorded
             arms.append(arm)
         return arms, new
 
@@ -244,15 +240,15 @@ def read_slice(conn: Connection, *, lo: int, hi: int, as_of: date, needs: Needs,
                flags: dict[str, frozenset[str]]) -> Slice:
     """The facts of the open cases with ids in [lo, hi], as columns (a fact no segment
     looks at is left at its default)."""
-    rows = _case_rows(conn, lo, hi, as_of, needs)
+    rows = _case_rows(conn, lo, hi, as_of, needs, arms.experiment)
     n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * (11 if needs.bands else 10)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (13 if needs.bands else 12)
     ids = cols[0]
     count, broken = _broken(conn, lo, hi, needs)
     products = _products(conn, lo, hi, needs.products)
     open_promise = _having(conn, PROMISES, "open", lo, hi, needs.open_promise)
     on_plan = _having(conn, PLANS, "active", lo, hi, needs.active_plan)
-    arm, new_arms = arms.of_slice(conn, rows, lo, hi)
+    arm, new_arms = arms.of_slice(rows)
     position = {cid: i for i, cid in enumerate(ids)} if broken else {}
     broken = [(position[cid], day) for cid, day in broken if cid in position]
     empty: frozenset[str] = frozenset()
@@ -261,7 +257,7 @@ def read_slice(conn: Connection, *, lo: int, hi: int, as_of: date, needs: Needs,
         bucket=Words.of(cols[3], n), balance_cents=np.fromiter(cols[5], np.int64, n),
         overdue_cents=np.fromiter(cols[4], np.int64, n),
         products=_lookup(ids, products, empty),
-        score_band=Words.of(cols[10], n) if needs.bands else Words.same(None, n),
+        score_band=Words.of(cols[12], n) if needs.bands else Words.same(None, n),
         broken_promises=np.fromiter((count.get(c, 0) for c in ids), np.int64, n)
         if count else np.zeros(n, np.int64),
         flags=_lookup(cols[1], flags, empty), language=Words.of(cols[6], n),
