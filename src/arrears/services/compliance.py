@@ -878,7 +878,7 @@ class _ListScreener:
             # no zone recorded: the number tells the zones, the rest is alike
             zones = candidate_zones(r.timezone, phone, r.address_timezone,
                                     r.country or rules.country)
-            key = (id(rules), r.agency_id, r.country, r.address_timezone, zones)
+            key = (id(rules), r.agency_id, r.country, r.timezone, r.address_timezone, zones)
             if key in shared:
                 return shared[key]
         s = screen_case(rules=rules, as_of=self.as_of, case_id=r.case_id,
