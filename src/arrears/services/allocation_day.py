@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+import numpy as np
 from sqlalchemy import Connection, and_, delete, select
 from sqlalchemy.orm import Session
 
@@ -40,6 +41,7 @@ from arrears.services.allocation import allocation_settings, load_collectors
 from arrears.services.strategy_day import cents
 
 CASES = CollectionCase.__table__
+PART = 50_000  # rows read or written at a time
 PLACEMENTS = AgencyPlacement.__table__
 
 
@@ -68,16 +70,24 @@ class OpenCase(NamedTuple):
 
 
 def _open_cases(conn: Connection, as_of: date) -> list[OpenCase]:
+    """Open cases in id order, read in parts; each distinct word is kept once in memory."""
     t = CaseTreatment.__table__
     cu = Customer.__table__
-    rows = conn.execute(
-        select(CASES.c.case_id, CASES.c.bucket, CASES.c.assigned_to, CASES.c.agency_id,
-               cents(CASES.c.overdue_amount), CASES.c.team_id, cu.c.preferred_language,
-               t.c.team_id, t.c.role, t.c.agency)
-        .join(cu, cu.c.customer_id == CASES.c.customer_id)
-        .outerjoin(t, and_(t.c.case_id == CASES.c.case_id, t.c.as_of == as_of))
-        .where(CASES.c.status == "open").order_by(CASES.c.case_id)).all()
-    return [OpenCase._make(r) for r in rows]
+    stmt = (select(CASES.c.case_id, CASES.c.bucket, CASES.c.assigned_to, CASES.c.agency_id,
+                   cents(CASES.c.overdue_amount), CASES.c.team_id, cu.c.preferred_language,
+                   t.c.team_id, t.c.role, t.c.agency)
+            .join(cu, cu.c.customer_id == CASES.c.customer_id)
+            .outerjoin(t, and_(t.c.case_id == CASES.c.case_id, t.c.as_of == as_of))
+            .where(CASES.c.status == "open").order_by(CASES.c.case_id)
+            .execution_options(yield_per=PART))
+    words: dict[Any, Any] = {}
+    one = words.setdefault
+    out: list[OpenCase] = []
+    for part in conn.execute(stmt).partitions():
+        out += [OpenCase(cid, one(b, b), user, one(ag, ag), money, one(ct, ct), one(la, la),
+                         one(tm, tm), one(ro, ro), agency)
+                for cid, b, user, ag, money, ct, la, tm, ro, agency in part]
+    return out
 
 
 def _locked(conn: Connection) -> set[int]:
@@ -118,13 +128,14 @@ def _collectors(cases: list[OpenCase], locked: set[int], collectors: list[Collec
         else:
             pending.append((-c.overdue_cents, c.case_id, c, role))
     pending.sort()  # biggest balance first, then by case (case ids are unique)
+    reasons: dict[str, str] = {}  # each distinct reason kept once in memory
     picker = Picker(collectors, dict(Counter(line[1] for line in out)))
     queued = 0
     for _b, cid, c, role in pending:
         user, why, changed = place(picker, team=c.team, bucket=c.bucket, role=role,
                                    language=c.language, current_user=c.assigned_to)
         queued += user is None
-        out.append((cid, user, c.team, None, changed, why))
+        out.append((cid, user, c.team, None, changed, reasons.setdefault(why, why)))
     return out, queued
 
 
@@ -138,23 +149,33 @@ def allocate_day(session: Session, *, app: Any, as_of: date) -> AllocationResult
     changed = sum(line[4] for line in lines)
     agency_cases = [c for c in cases if c.agency]
     placed, recalled, agency_of = _agencies(conn, rows=agency_cases, as_of=as_of,
-                                            open_case_ids={c.case_id for c in cases})
-    team_of = {c.case_id: c.team for c in agency_cases}
-    wanted = {line[0]: (line[1], line[2], None) for line in lines}
-    wanted |= {cid: (None, team_of.get(cid), ag) for cid, (ag, _w, _c) in agency_of.items()}
+                                            open_ids=np.fromiter((c.case_id for c in cases),
+                                                                 np.int64, len(cases)))
     lines += [(cid, None, None, ag, moved, why) for cid, (ag, why, moved) in agency_of.items()]
+    del agency_of
     lines.sort(key=lambda line: line[0])  # the table's key order: the cheapest to insert
     session.execute(delete(CaseAllocation).where(CaseAllocation.as_of == as_of))
-    bulk_insert(conn, CaseAllocation.__table__, [
-        {"case_id": cid, "as_of": as_of, "user_id": user, "team_id": team, "agency_id": ag,
-         "changed": moved, "reason": why} for cid, user, team, ag, moved, why in lines])
-    updates = [(*want, c.case_id) for c in cases
-               if (want := wanted.get(c.case_id)) is not None
-               and want != (c.assigned_to, c.current_team, c.agency_id)]
+    for i in range(0, len(lines), PART):
+        bulk_insert(conn, CaseAllocation.__table__, [
+            {"case_id": cid, "as_of": as_of, "user_id": user, "team_id": team, "agency_id": ag,
+             "changed": moved, "reason": why}
+            for cid, user, team, ag, moved, why in lines[i:i + PART]])
     bulk_update(conn, CASES, keys=["case_id"], columns=["assigned_to", "team_id", "agency_id"],
-                rows=updates)
+                rows=_changes(cases, lines))
     return AllocationResult(cases=len(cases), changed=changed, queued=queued, placed=placed,
                             recalled=recalled)
+
+
+def _changes(cases: list[OpenCase], lines: list[Line]) -> list[tuple[Any, ...]]:
+    """(collector, team, agency, case) of the cases whose allocation changed; ``lines`` has
+    one line a case, in case order like ``cases`` (an agency case keeps its step's team)."""
+    out = []
+    for c, (cid, user, team, ag, _m, _w) in zip(cases, lines, strict=True):
+        assert c.case_id == cid
+        want = (None, c.team, ag) if c.agency else (user, team, None)
+        if want != (c.assigned_to, c.current_team, c.agency_id):
+            out.append((*want, cid))
+    return out
 
 
 def _agency_infos(conn: Connection) -> list[AgencyInfo]:
@@ -163,14 +184,17 @@ def _agency_infos(conn: Connection) -> list[AgencyInfo]:
         select(a.c.agency_id, a.c.whitelisted, a.c.last_evaluated_on))]
 
 
-def _agencies(conn: Connection, *, rows: list[OpenCase], as_of: date, open_case_ids: set[int]
+def _agencies(conn: Connection, *, rows: list[OpenCase], as_of: date, open_ids: Any
               ) -> tuple[int, int, dict[int, tuple[str | None, str, bool]]]:
-    """Place agency-step cases, recall the rest; returns (placed, recalled, case -> agency)."""
+    """Place agency-step cases, recall the rest; returns (placed, recalled, case -> agency).
+    ``open_ids``: the open cases' ids in order."""
     infos = {a.agency_id: a for a in _agency_infos(conn)}
     placed_rows = conn.execute(select(PLACEMENTS.c.placement_id, PLACEMENTS.c.case_id,
                                       PLACEMENTS.c.agency_id)
                                .where(PLACEMENTS.c.status == "placed")
                                .order_by(PLACEMENTS.c.placement_id)).all()
+    placed_ids = np.fromiter((cid for _p, cid, _a in placed_rows), np.int64, len(placed_rows))
+    open_case_ids = set(placed_ids[np.isin(placed_ids, open_ids)].tolist())
     current = {cid: (pid, ag) for pid, cid, ag in placed_rows}  # the newest per case
     judged = {pid for pid, _ag in current.values()}
     wanted = {r.case_id for r in rows}
