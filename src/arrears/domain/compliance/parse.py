@@ -94,6 +94,36 @@ def utc_naive(value: str) -> datetime | None:
     return at.replace(tzinfo=None) - offset
 
 
+_WRITTEN: dict[str, timedelta | None] = {}
+
+
+def written_offset(value: str) -> timedelta | None:
+    """The UTC offset of a timestamp written exactly as ``datetime.isoformat`` writes an
+    aware time to the second (``2026-11-28T21:05:00+08:00``), else None. Such a text is
+    the ``isoformat`` of every time of the same instant and offset."""
+    if len(value) != 25 or value[10] != "T":
+        return None
+    suffix = value[19:]
+    if suffix in _WRITTEN:
+        offset = _WRITTEN[suffix]
+    else:
+        offset = None
+        if suffix[0] in "+-":
+            try:
+                at = _fromiso("2000-01-01T00:00:00" + suffix)
+            except ValueError:
+                pass
+            else:
+                if at.isoformat()[19:] == suffix:
+                    offset = at.utcoffset()
+        if len(_WRITTEN) < 4096:
+            _WRITTEN[suffix] = offset
+    if offset is None or value[4] != "-" or value[7] != "-" or value[13] != ":" or (
+            value[16] != ":"):
+        return None
+    return offset
+
+
 class Floor(NamedTuple):
     """Where history stops mattering: events before ``epoch`` (UTC seconds) count under no
     rule. ``text`` is that moment written like the attempt's timestamp (same offset
