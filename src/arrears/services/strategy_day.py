@@ -280,6 +280,7 @@ def _lookup(keys: tuple[Any, ...], values: dict[Any, Any], default: Any) -> Word
 
 def _treatment_rows(active: ActiveStrategy, part: Slice, d: Decisions, as_of: date
                     ) -> list[dict[str, Any]]:
+    """The ``case_treatments`` rows of the slice's matched cases."""
     days: dict[int, date] = {}
     out = []
     c = part.cases
