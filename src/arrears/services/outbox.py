@@ -23,7 +23,7 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from arrears.adapters.channels.sms import SmsGateway, make_sms_gateway
@@ -156,13 +156,13 @@ def enqueue_step_messages(session: Session, *, app: Any, as_of: date,
     contacts = _self_contacts(session, sorted({cust for _c, cust, _l, _t in items}))
     due = datetime.combine(as_of, cfg.send_time, _zone(app)).astimezone(UTC)
     now = app.clock()
-    wanted = {}
+    wanted: dict[str, dict[str, Any]] = {}
     for case_id, cust, lang, t in items:
         contact = contacts.get((cust, t.step.channel))
         if contact is None or not t.step.script:
             continue
         key = f"step:{case_id}:{t.path}:{t.step.id}:{t.entered_on.isoformat()}"
-        wanted[key] = OutboxMessage(
+        wanted[key] = dict(
             case_id=case_id, customer_id=cust, contact_id=contact, channel=t.step.channel,
             template_id=t.step.script, language=language_for(lang), step_id=t.step.id,
             source_key=key, status="queued", created_at=now, due_at=due, attempts=0)
@@ -172,8 +172,8 @@ def enqueue_step_messages(session: Session, *, app: Any, as_of: date,
         existing |= set(session.scalars(select(OutboxMessage.source_key)
                                         .where(OutboxMessage.source_key.in_(keys[i:i + 900]))))
     fresh = [m for k, m in wanted.items() if k not in existing]
-    session.add_all(fresh)
-    session.flush()
+    if fresh:
+        session.execute(insert(OutboxMessage.__table__), fresh)
     return len(fresh)
 
 
