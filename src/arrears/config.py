@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     portfolio_url: str | None = None
     config: Path | None = None
     secret_keys: str | None = None
-    # DuckDB's working memory (e.g. "8GB"); by default 40% of this machine's memory, so the
+    # DuckDB's working memory (e.g. "8GB"); by default 25% of this machine's memory, so the
     # daily run of a large book stays well inside the machine beside the desk and Python.
     portfolio_memory_limit: str | None = None
 
@@ -45,7 +45,7 @@ class Settings(BaseSettings):
             return self.portfolio_memory_limit
         import psutil
 
-        return f"{max(1, int(psutil.virtual_memory().total * 0.4 / 2**20))}MB"
+        return f"{max(1, int(psutil.virtual_memory().total * 0.25 / 2**20))}MB"
 
     def resolved_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)

@@ -107,3 +107,16 @@ def test_run_day_records_the_run_and_the_reader_sees_installments(app, tmp_path:
     paid = [(i["seq"], str(i["paid"]), str(i["remaining"])) for i in detail.installments]
     assert paid == [(1, "110.00", "0.00"), (2, "0.00", "105.00"), (3, "0.00", "102.00")]
     assert [p["payment_id"] for p in detail.payments] == ["P2", "P3"]
+
+
+def test_customers_are_copied_in_slices_with_their_contacts_once(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    load_portfolio(app=app, source=book(tmp_path / "book"), progress=False)
+    with app.engine.begin() as conn:
+        assert cases.copy_customers(conn, app=app, customer_ids=["C1", "C2", "C3"], chunk=1) == 3
+        # a second copy finds everything there already
+        assert cases.copy_customers(conn, app=app, customer_ids=["C1", "C3"], chunk=1) == 0
+    with app.session_factory() as session:
+        assert sorted(session.scalars(select(Customer.customer_id))) == ["C1", "C2", "C3"]
+        contacts = sorted(session.execute(select(ContactPoint.contact_id,
+                                                 ContactPoint.customer_id)).all())
+    assert contacts == [("K1", "C1"), ("K2", "C3")]

@@ -176,23 +176,31 @@ def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDeb
                 coalesce=("currency", "outstanding_principal", "loan_count"))
 
 
-def copy_customers(conn: Connection, *, app: Any, customer_ids: list[str]) -> int:
-    """Copy customers and their contact points, still encrypted, for new cases."""
+def copy_customers(conn: Connection, *, app: Any, customer_ids: list[str],
+                   chunk: int = 100_000) -> int:
+    """Copy customers and their contact points, still encrypted, for new cases; in slices
+    of customers, so that memory stays flat however many cases a first day opens."""
     if not customer_ids:
         return 0
     have = set(conn.execute(select(Customer.customer_id)).scalars())
     wanted = [c for c in customer_ids if c not in have]
-    if not wanted:
-        return 0
+    del have
     engine = portfolio_engine(app)
-    rows = fetch_for(engine, "customers", CUSTOMER_COLS, "customer_id", wanted)
-    bulk_insert(conn, Customer.__table__, [_customer_row(r) for r in rows])
-    contacts = fetch_for(engine, "contacts", CONTACT_COLS, "customer_id", wanted)
-    have_contacts = set(conn.execute(select(ContactPoint.contact_id)).scalars())
-    fresh = [dict(zip(CONTACT_COLS, r, strict=True)) for r in contacts
-             if r[0] not in have_contacts]
-    bulk_insert(conn, ContactPoint.__table__, fresh)
-    return len(rows)
+    copied = 0
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        rows = fetch_for(engine, "customers", CUSTOMER_COLS, "customer_id", part)
+        bulk_insert(conn, Customer.__table__, [_customer_row(r) for r in rows])
+        copied += len(rows)
+        contacts = fetch_for(engine, "contacts", CONTACT_COLS, "customer_id", part)
+        ids = [r[0] for r in contacts]
+        known = set()
+        for at in range(0, len(ids), 900):
+            known.update(conn.execute(select(ContactPoint.contact_id).where(
+                ContactPoint.contact_id.in_(ids[at:at + 900]))).scalars())
+        bulk_insert(conn, ContactPoint.__table__, [
+            dict(zip(CONTACT_COLS, r, strict=True)) for r in contacts if r[0] not in known])
+    return copied
 
 
 CUSTOMER_COLS = ("customer_id", "full_name_enc", "full_name_masked", "national_id_enc",
