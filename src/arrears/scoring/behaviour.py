@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -205,13 +206,42 @@ def _days_between(cutoff: datetime, at: Any) -> float:
     return float((cutoff - at).days)
 
 
+class CustomerScope:
+    """The portfolio tables as seen by a set of customers: their loans, and the payments and
+    installments of those loans, so the engine computes nothing for anyone else.
+
+    The ids go to the engine as a table (an ``IN (SELECT ...)`` semi-join; PostgreSQL
+    takes no ``SEMI JOIN`` inside a larger query), never as literals in the SQL. Stands in
+    for the backend wherever only ``table(name)`` is used (the delinquency positions, the
+    features, the outcomes), on DuckDB and PostgreSQL alike.
+    """
+
+    def __init__(self, backend: Any, customers: Sequence[str]) -> None:
+        wanted = ibis.memtable(pa.table({"customer_id": pa.array(list(customers),
+                                                                 type=pa.string())}))
+        self._backend = backend
+        loans = backend.table("loans")
+        self._loans = loans.filter(loans.customer_id.isin(wanted.customer_id))
+
+    def table(self, name: str) -> ir.Table:
+        if name == "loans":
+            return self._loans
+        if name in LOAN_TABLES:
+            table = self._backend.table(name)
+            return table.filter(table.loan_key.isin(self._loans.loan_key))
+        raise ValueError(f"portfolio table {name!r} is not scoped to customers")
+
+
+LOAN_TABLES = ("payments", "installments")
+
+
 def feature_frame(*, backend: Any, session: Session, as_of: date, tolerance: Decimal,
                   buckets: Sequence[Any], zone: str,
-                  customers: list[str] | None = None) -> pd.DataFrame:
-    """The behaviour features as of D for every customer (or only ``customers``)."""
-    expr = portfolio_features(backend, as_of=as_of, tolerance=tolerance, buckets=buckets)
-    if customers is not None:
-        expr = expr.filter(expr.customer_id.isin(customers))
+                  customers: Sequence[str] | None = None) -> pd.DataFrame:
+    """The behaviour features as of D for every customer (or only ``customers``: only their
+    loans are read and computed)."""
+    source = backend if customers is None else CustomerScope(backend, customers)
+    expr = portfolio_features(source, as_of=as_of, tolerance=tolerance, buckets=buckets)
     frame = expr.to_pandas()
     ops = ops_features(session, as_of=as_of, zone=zone)
     frame = frame.merge(ops, on="customer_id", how="left")
