@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 from sqlalchemy import select, update
@@ -26,6 +27,7 @@ from arrears.scoring.behaviour import (
     FEATURES,
     HORIZON_DAYS,
     MONOTONE,
+    CustomerScope,
     feature_frame,
     outcomes,
 )
@@ -37,7 +39,8 @@ from arrears.scoring.workbench import LoadedModel, TrainOptions, train_frame
 
 TARGETS = {"roll30": "rolled_30", "cure30": "cured_30"}
 PRIMARY = "roll30"  # its probability is the risk that sets the band
-# Books give thousands of observations, not tens of thousands: faster learning, fewer trees.
+# A book gives up to ~2 observations per sampled customer (175,000 rows from 100,000
+# customers of a 1M-loan book): a faster rate than the CLI's; early stopping picks the trees.
 BEHAVIOUR_GBM = GbmParams(learning_rate=0.1, min_child_samples=50, max_rounds=400,
                           early_stopping_rounds=30)
 
@@ -78,28 +81,66 @@ def observation_days(*, as_of: date, first_day: date | None,
     return days
 
 
+@ibis.udf.scalar.builtin
+def md5(value: str) -> str:  # type: ignore[empty-body]
+    """The engine's MD5 as lowercase hex (DuckDB and PostgreSQL agree on it)."""
+
+
+def training_customers(backend: Any, *, held_by: date,
+                       limit: int) -> tuple[int, list[str] | None]:
+    """(customers holding a loan by ``held_by``, the ones to train on; None: all of them).
+
+    Past ``limit`` customers, the sample is the ``limit`` customers whose MD5 of the id is
+    smallest: a uniform choice that every run, engine and release makes the same way, and
+    that keeps a customer chosen while the book grows unless a newcomer displaces them.
+    """
+    loans = backend.table("loans")
+    held = loans.filter(loans.disbursed_on <= ibis.literal(held_by)).select("customer_id")
+    held = held.distinct()
+    count = int(held.count().to_pandas() or 0)
+    if count <= limit:
+        return count, None
+    chosen = held.order_by([md5(held.customer_id), held.customer_id]).limit(limit)
+    return count, sorted(chosen.customer_id.to_pandas())
+
+
 def training_table(*, app: Any, ctx: BookContext, as_of: date,
                    settings: ScoringSettings) -> pd.DataFrame:
-    """Delinquent customers on each observation day, their features then, outcomes 30 days on."""
+    """Delinquent customers on each observation day, their features then, outcomes 30 days on.
+
+    A book of more than ``max_training_customers`` customers is read through a sample of
+    them (only their loans are computed); the table's ``attrs`` say how many there were.
+    """
     first = ctx.backend.table("loans").disbursed_on.min().to_pandas()
     first_day = pd.Timestamp(first).date() if first is not None and not pd.isna(first) else None
-    parts = []
     days = observation_days(as_of=as_of, first_day=first_day, settings=settings)
-    customers = int(ctx.backend.table("loans").customer_id.nunique().to_pandas() or 0)
+    held, sample = training_customers(ctx.backend, held_by=days[0] if days else as_of,
+                                      limit=settings.max_training_customers)
+    customers = held if sample is None else len(sample)
     if customers * len(days) < settings.min_training_rows:
         # Even if every customer were late on every day there would be too few rows:
         # say so without computing a single feature.
         raise NotEnoughHistory(f"{customers} customers over {len(days)} matured observation "
                                f"day(s) cannot give the {settings.min_training_rows} "
                                "observations needed", rows=0)
+    source = ctx.backend if sample is None else CustomerScope(ctx.backend, sample)
+    table = observations(app=app, ctx=ctx, source=source, days=days)
+    table.attrs["customers"] = {"held": held, "sampled": None if sample is None else customers}
+    return table
+
+
+def observations(*, app: Any, ctx: BookContext, source: Any, days: list[date]) -> pd.DataFrame:
+    """Delinquent customers of ``source`` (the book, or a :class:`CustomerScope`) on each of
+    ``days``: their features then and their outcomes 30 days on."""
+    parts = []
     with app.session_factory() as session:
         for day in days:
-            feats = feature_frame(backend=ctx.backend, session=session, as_of=day,
+            feats = feature_frame(backend=source, session=session, as_of=day,
                                   tolerance=ctx.tolerance, buckets=ctx.buckets, zone=ctx.zone)
             feats = feats[feats["dpd_now"] > 0]
             if feats.empty:
                 continue
-            later = outcomes(ctx.backend, as_of=day, tolerance=ctx.tolerance,
+            later = outcomes(source, as_of=day, tolerance=ctx.tolerance,
                              buckets=ctx.buckets).to_pandas()
             feats = feats.merge(later, on="customer_id", how="left")
             feats["cured_30"] = (feats["dpd_later"].fillna(0) == 0).astype(int)
@@ -146,7 +187,8 @@ def train_behaviour(*, app: Any, as_of: date, created_at: datetime,
                                monotone=",".join(f"{k}={v:+d}" for k, v in MONOTONE[name].items()))
         model = train_frame(table, target=target, options=options, created_at=created_at,
                             data_info={"file": f"book as of {as_of}", "sha256": None,
-                                       "observation_days": int(table["observed_on"].nunique())})
+                                       "observation_days": int(table["observed_on"].nunique()),
+                                       "customers": table.attrs.get("customers")})
         model.meta["behaviour"] = {"name": name, "trained_as_of": as_of.isoformat()}
         path = save_model(model, _free_dir(folder, f"{name}-{as_of.isoformat()}"))
         risk = _risk(name, LoadedModel(model).score(table).score)

@@ -12,6 +12,10 @@ balance_bands = ["1000", "5000", "20000"]   # outstanding principal: B1 < 1000 <
 psi_warn = 0.10                  # population stability index: watch
 psi_alert = 0.25                 # ... and alert
 auc_alert = 0.65                 # matured AUC below this raises an alert
+case_reasons = "path"            # gbm reason codes of the daily scores: "path" (tree-path
+                                 # attribution, fast at any size) or "shap" (exact TreeSHAP)
+max_training_customers = 100000  # larger books train on this many customers, picked by
+                                 # a hash of customer_id (the same ones on every run)
 ```
 """
 
@@ -38,6 +42,8 @@ class ScoringSettings(BaseModel):
     psi_warn: float = Field(default=0.10, gt=0)
     psi_alert: float = Field(default=0.25, gt=0)
     auc_alert: float = Field(default=0.65, gt=0, lt=1)
+    case_reasons: str = Field(default="path", pattern="^(path|shap)$")
+    max_training_customers: int = Field(default=100_000, ge=100)
 
     @field_validator("band_edges")
     @classmethod
