@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from arrears.adapters.db.tables_scoring import CaseScore, ScoringModel, ScoringR
 from arrears.adapters.portfolio.generator import generate_portfolio
 from arrears.batch.run_day import run_day
 from arrears.scoring.behaviour import feature_frame
-from arrears.scoring.behaviour_models import book_context, training_table
+from arrears.scoring.behaviour_models import book_context, model_for, training_table
 from arrears.scoring.case_scores import score_day
 from arrears.scoring.settings import scoring_settings
 from arrears.services.loading import load_portfolio, portfolio_engine
@@ -86,6 +87,36 @@ class TestDailyScoring:
         before = _scores(scored, D)
         score_day(app=scored, as_of=D, at=scored.clock())  # type: ignore[attr-defined]
         pd.testing.assert_frame_equal(before, _scores(scored, D))
+
+
+class TestReasonMethod:
+    def test_the_daily_reasons_default_to_tree_paths_with_the_same_scores(
+            self, scored: object) -> None:
+        from pydantic import ValidationError
+
+        from arrears.scoring.case_scores import _score_model, open_cases
+        from arrears.scoring.settings import ScoringSettings
+
+        assert scoring_settings(scored).case_reasons == "path"
+        with pytest.raises(ValidationError):
+            ScoringSettings(case_reasons="auto")
+        ctx = book_context(scored)
+        with scored.session_factory() as session:  # type: ignore[attr-defined]
+            cases = open_cases(session, as_of=D)
+            feats = feature_frame(backend=ctx.backend, session=session, as_of=D,
+                                  tolerance=ctx.tolerance, buckets=ctx.buckets, zone=ctx.zone,
+                                  customers=sorted(set(cases.customer_id)))
+            model = model_for(session, name="roll30", as_of=D)
+        frame = cases.merge(feats, on="customer_id", how="left")
+        path = _score_model(frame, model, name="roll30", reasons="path")
+        shap = _score_model(frame, model, name="roll30", reasons="shap")
+        assert np.allclose(path.score, shap.score, atol=1e-12)
+        assert (path.band == shap.band).all()
+        assert (path.reasons[:, 0] == shap.reasons[:, 0]).mean() > 0.5
+        stored = _scores(scored, D)
+        first = stored[stored.model == "roll30"].reasons.map(lambda r: r[0]["code"] if r else "")
+        names = np.asarray([*path.names, ""], dtype=object)
+        assert list(first) == list(names[path.reasons[:, 0]])
 
 
 class TestAsOfDiscipline:
