@@ -4,7 +4,7 @@ One case per customer groups all of that customer's delinquent loans. A case ope
 one of them reaches ``case_open_dpd``, is updated every day while any is delinquent, and
 closes (``cured``) when all are current; a later delinquency opens a new case. The
 customers and contact points of customers with cases are copied (still encrypted) from
-the portfolio engine, and ``loan_positions`` is rewritten with the delinquent loans of
+the portfolio engine, and ``loan_positions`` is brought to the delinquent loans of
 customers with an open case. Everything is written in bulk in one transaction; only
 delinquent loans and their customers are read from the engine.
 
