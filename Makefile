@@ -19,6 +19,7 @@ demo: install
 	$(BIN)/arrears demo
 
 test: install
+	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest -q -n 2
 
 lint: install

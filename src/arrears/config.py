@@ -79,7 +79,7 @@ class BusinessConfig:
         self.source = source
 
     @classmethod
-    def load(cls, path: Path | None) -> "BusinessConfig":
+    def load(cls, path: Path | None) -> BusinessConfig:
         if path is None:
             return cls({})
         try:

@@ -189,7 +189,8 @@ def test_bucket_events_against_the_previous_snapshot_day(engine_app) -> None:  #
     assert events[("2026-03-12", "LH_PAID_AFTER")] == ("M1", "M0", "cured")
 
 
-def test_an_older_engines_snapshot_table_moves_into_the_narrow_positions(engine_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_older_engines_snapshot_table_moves_into_the_narrow_positions(  # type: ignore[no-untyped-def]
+        engine_app, tmp_path: Path) -> None:
     from arrears.adapters.portfolio.schema import SNAPSHOT_COLUMNS
     from arrears.services.loading import portfolio_engine
 

@@ -32,8 +32,8 @@ from arrears.adapters.db.tables import (
     DayRun,
     LoanPosition,
 )
-from arrears.batch.base import StepResult
 from arrears.adapters.portfolio.delinquency import bucket_expr
+from arrears.batch.base import StepResult
 from arrears.services.business_settings import business_settings
 from arrears.services.loading import portfolio_engine
 

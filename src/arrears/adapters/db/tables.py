@@ -220,7 +220,8 @@ class Promise(Base):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     currency: Mapped[str] = mapped_column(String(3))
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(15), default="open")  # open kept partly_kept broken cancelled
+    # open, kept, partly_kept, broken, cancelled
+    status: Mapped[str] = mapped_column(String(15), default="open")
     paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
     resolved_on: Mapped[date | None] = mapped_column(Date)
 

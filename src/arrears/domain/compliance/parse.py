@@ -8,8 +8,8 @@ UTC seconds, and events older than anything a rule can look at are skipped unrea
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from bisect import bisect_left
+from datetime import date, datetime, timedelta
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
 from typing import Any, NamedTuple

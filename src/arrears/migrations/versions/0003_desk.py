@@ -3,8 +3,8 @@
 Revision ID: 0003_desk
 Revises: 0002_compliance
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_desk"
 down_revision = "0002_compliance"

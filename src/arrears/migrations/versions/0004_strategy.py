@@ -3,8 +3,8 @@
 Revision ID: 0004_strategy
 Revises: 0003_desk
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_strategy"
 down_revision = "0003_desk"

@@ -4,8 +4,8 @@ training library
 Revision ID: 0006_conversation
 Revises: 0005_scoring
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_conversation"
 down_revision = "0005_scoring"

@@ -4,8 +4,8 @@ collector and day, champion/challenger arms
 Revision ID: 0007_analytics
 Revises: 0006_conversation
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007_analytics"
 down_revision = "0006_conversation"
