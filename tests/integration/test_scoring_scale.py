@@ -174,7 +174,9 @@ def test_reasons_text_is_what_json_dumps_writes() -> None:
     part = pd.DataFrame({
         "a": rng.normal(size=n) * 1e5, "b": np.where(rng.random(n) < 0.2, np.nan, 1.0),
         "c": np.where(rng.random(n) < 0.1, np.inf, rng.integers(0, 90, n).astype(float)),
-        "p": pd.Series(rng.choice(["x", "ü\"\\y", None], n), dtype=object)})
+        "p": pd.Series(rng.choice(["x", "ü\"\\y", None], n), dtype=object),
+        # distinct values are written once: -0.0 is equal to 0.0 but written apart
+        "z": rng.choice([0.0, -0.0, 2.5], n), "k": rng.integers(0, 4, n)})
     names = list(part.columns)
     contrib = rng.normal(size=(n, len(names)))
     top, impact = top_reason_positions(contrib, k=3)
@@ -186,7 +188,8 @@ def test_reasons_text_is_what_json_dumps_writes() -> None:
                 value = part.iloc[i][names[j]]
                 plain = (None if value is None or (isinstance(value, float)
                                                    and not np.isfinite(value))
-                         else round(float(value), 4) if isinstance(value, float) else value)
+                         else round(float(value), 4) if isinstance(value, float)
+                         else int(value) if isinstance(value, np.integer) else value)
                 reasons.append({"code": names[j], "value": plain, "impact": round(float(v), 4)})
         expected.append(json.dumps(reasons))
     assert (top == len(names)).any()

@@ -168,21 +168,38 @@ def reasons_text(part: pd.DataFrame, names: list[str], top: np.ndarray,
                  impact: np.ndarray) -> list[str]:
     """Per row, its reasons as the JSON text ``json.dumps`` gives for the list of
     ``{"code", "value", "impact"}`` (the row's value of the feature; impact rounded to 4
-    places), built a reason slot and a feature at a time rather than a dict per row."""
+    places), built a reason slot and a feature at a time rather than a dict per row, and
+    each distinct value written once (features and impacts repeat across cases)."""
     items: list[list[str]] = [[] for _ in range(len(part))]
-    impact_text = [[repr(round(v, 4)) for v in col] for col in impact.T.tolist()]
     for slot in range(top.shape[1]):
         positions = top[:, slot]
+        impact_text = _texts(impact[:, slot], _impact_text)
         for j in np.unique(positions).tolist():
             if j >= len(names):
                 continue
             rows = np.flatnonzero(positions == j)
             head = f'{{"code": {json.dumps(names[j])}, "value": '
-            values = part[names[j]].to_numpy()[rows].tolist()
+            values = _texts(part[names[j]].to_numpy()[rows], _json_value)
             for i, value in zip(rows.tolist(), values, strict=True):
-                items[i].append(f'{head}{_json_value(value)}, "impact": '
-                                f'{impact_text[slot][i]}}}')
+                items[i].append(f'{head}{value}, "impact": {impact_text[i]}}}')
     return ["[" + ", ".join(row) + "]" for row in items]
+
+
+def _texts(values: np.ndarray, write: Any) -> list[str]:
+    """``write`` of each value, each distinct value written once (float64 and integer
+    columns; anything else value by value)."""
+    kind = values.dtype.kind
+    if kind not in "fiu" or len(values) == 0:
+        return [write(v) for v in values.tolist()]
+    # floats by their bits: -0.0 and 0.0 are equal but written apart, NaNs compare unequal
+    keys = values.astype(np.float64).view(np.int64) if kind == "f" else values
+    _, first, where = np.unique(keys, return_index=True, return_inverse=True)
+    texts = [write(v) for v in values[first].tolist()]
+    return [texts[k] for k in where.reshape(-1).tolist()]
+
+
+def _impact_text(value: float) -> str:
+    return repr(round(value, 4))
 
 
 def _json_value(value: Any) -> str:
