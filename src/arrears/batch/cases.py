@@ -157,7 +157,7 @@ def _figures(debt: CustomerDebt, *, as_of: date) -> dict[str, Any]:
 
 def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDebt],
                as_of: date, buckets: Any) -> None:
-    """Insert new cases, then update, reopen and close cases, each in one executemany."""
+    """Insert new cases, then update, reopen and close cases, in one executemany each."""
     cases = CollectionCase.__table__
     if plan.to_open:
         bulk_insert(conn, cases, [
@@ -165,8 +165,12 @@ def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDeb
              **_figures(debts[c], as_of=as_of)} for c in plan.to_open])
     figures = ("as_of", "currency", "dpd", "bucket", "overdue_amount",
                "outstanding_principal", "loan_count")
+    # Cases that stay open keep their status (and no closing date): only their figures
+    # are written, which leaves the indexes on status untouched.
+    bulk_update(conn, cases, keys=["case_id"], columns=figures, rows=[
+        (*_figures(debts[c], as_of=as_of).values(), k) for c, k in plan.to_update.items()])
     changes = [("open", None, None, *_figures(debts[c], as_of=as_of).values(), k)
-               for c, k in {**plan.to_update, **plan.to_reopen}.items()]
+               for c, k in plan.to_reopen.items()]
     zero = Decimal("0.00")
     # A closed case keeps its currency, outstanding principal and loan count (NULL: kept).
     changes += [("closed", as_of, "cured", as_of, None, 0, buckets[0].name, zero, None, 0, k)
