@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -201,40 +202,59 @@ def champion_challenger_report(session: Session, *, app: Any, as_of: date) -> li
     - roll rate: open cases in a later bucket than when they entered the experiment;
     - promises kept: kept among the arm's promises resolved by ``as_of``;
     - recovered per contact: payments since assignment over contact attempts since then.
+
+    The assignments are read once (with each case's customer) and worked a column at a
+    time: a large book has as many assignments as open cases.
     """
-    from arrears.services.promises import case_customers, paid_in_windows, reporting_zone
+    from arrears.services.promises import paid_in_windows, reporting_zone
 
     experiment = active_strategy(session, as_of=as_of).strategy.experiment
-    assigned = list(session.execute(
+    assigned = session.execute(
         select(StrategyAssignment.case_id, StrategyAssignment.arm, StrategyAssignment.bucket,
                StrategyAssignment.assigned_on, CollectionCase.status, CollectionCase.dpd,
-               CollectionCase.bucket.label("now_bucket"), CollectionCase.close_reason)
+               CollectionCase.bucket, CollectionCase.close_reason, CollectionCase.customer_id)
         .join(CollectionCase, CollectionCase.case_id == StrategyAssignment.case_id)
         .where(StrategyAssignment.experiment == experiment,
-               StrategyAssignment.assigned_on <= as_of)))
-    customers = case_customers(session, [r.case_id for r in assigned])
-    paid = paid_in_windows(app, [(str(r.case_id), customers[r.case_id], r.assigned_on, as_of)
-                                 for r in assigned], by="customer_id")
-    contacts = _contacts(session, assigned, as_of, reporting_zone(app))
+               StrategyAssignment.assigned_on <= as_of)).all()
+    if not assigned:
+        return []
+    rows = _Assigned(*zip(*assigned, strict=True))
+    keys = list(map(str, rows.case_id))
+    paid = paid_in_windows(app, list(zip(keys, rows.customer_id, rows.assigned_on,
+                                         repeat(as_of, len(keys)), strict=True)),
+                           by="customer_id")
+    contacts = _contacts(session, rows, as_of, reporting_zone(app))
     promises = _promise_outcomes(session, as_of)
-    by_arm: dict[str, list[Any]] = defaultdict(list)
-    for r in assigned:
-        by_arm[r.arm].append(r)
-    return [_arm_result(experiment, arm, rows, paid, contacts, promises)
-            for arm, rows in sorted(by_arm.items(), key=lambda kv: kv[0] != "champion")]
+    by_arm: dict[str, list[int]] = defaultdict(list)
+    for i, arm in enumerate(rows.arm):
+        by_arm[arm].append(i)
+    return [_arm_result(experiment, arm, rows, keys, at, paid, contacts, promises)
+            for arm, at in sorted(by_arm.items(), key=lambda kv: kv[0] != "champion")]
 
 
-def _contacts(session: Session, assigned: list[Any], as_of: date, zone: Any) -> dict[int, int]:
-    start = {r.case_id: r.assigned_on for r in assigned}
-    if not start:
-        return {}
+class _Assigned(NamedTuple):
+    """The experiment's assignments, a column each."""
+
+    case_id: tuple[int, ...]
+    arm: tuple[str, ...]
+    bucket: tuple[str, ...]          # when the case entered the experiment
+    assigned_on: tuple[date, ...]
+    status: tuple[str, ...]
+    dpd: tuple[int, ...]
+    now_bucket: tuple[str, ...]
+    close_reason: tuple[str | None, ...]
+    customer_id: tuple[str, ...]
+
+
+def _contacts(session: Session, rows: _Assigned, as_of: date, zone: Any) -> dict[int, int]:
+    start = dict(zip(rows.case_id, rows.assigned_on, strict=True))
     end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), zone)
     out: dict[int, int] = defaultdict(int)
-    rows = session.execute(select(ContactAttempt.case_id, ContactAttempt.at)
-                           .where(ContactAttempt.at < end))
+    found = session.execute(select(ContactAttempt.case_id, ContactAttempt.at)
+                            .where(ContactAttempt.at < end))
     from arrears.services.promises import local_date
 
-    for cid, at in rows:
+    for cid, at in found:
         if cid in start and local_date(at, zone) >= start[cid]:
             out[cid] += 1
     return out
@@ -251,20 +271,28 @@ def _promise_outcomes(session: Session, as_of: date) -> dict[int, tuple[int, int
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def _arm_result(experiment: str, arm: str, rows: list[Any], paid: dict[str, Decimal],
-                contacts: dict[int, int], promises: dict[int, tuple[int, int]]) -> ArmResult:
-    cured = sum(1 for r in rows if (r.status == "open" and r.dpd == 0) or (
-        r.status != "open" and r.close_reason not in ("written_off", "sold")))
-    still_open = [r for r in rows if r.status == "open"]
-    rolled = sum(1 for r in still_open if bucket_rank(r.now_bucket) > bucket_rank(r.bucket))
-    kept = sum(promises.get(r.case_id, (0, 0))[0] for r in rows)
-    resolved = sum(promises.get(r.case_id, (0, 0))[1] for r in rows)
-    amounts = [float(paid.get(str(r.case_id), ZERO)) for r in rows]
-    counts = [contacts.get(r.case_id, 0) for r in rows]
-    recovered = sum((paid.get(str(r.case_id), ZERO) for r in rows), ZERO)
-    return ArmResult(experiment, arm, len(rows), wilson(cured, len(rows)),
-                     wilson(rolled, len(still_open)), wilson(kept, resolved), recovered,
-                     sum(counts), bootstrap_ratio(amounts, counts))
+_NOT_CURED = ("written_off", "sold")
+
+
+def _arm_result(experiment: str, arm: str, rows: _Assigned, keys: list[str], at: list[int],
+                paid: dict[str, Decimal], contacts: dict[int, int],
+                promises: dict[int, tuple[int, int]]) -> ArmResult:
+    """One arm's figures from the assignments at positions ``at``."""
+    status, dpd, reason = rows.status, rows.dpd, rows.close_reason
+    cured = sum(1 for i in at if (dpd[i] == 0 if status[i] == "open"
+                                  else reason[i] not in _NOT_CURED))
+    still_open = [i for i in at if status[i] == "open"]
+    ranks = {b: bucket_rank(b) for b in {*rows.bucket, *rows.now_bucket}}
+    rolled = sum(1 for i in still_open if ranks[rows.now_bucket[i]] > ranks[rows.bucket[i]])
+    cases = [rows.case_id[i] for i in at]
+    outcomes = [promises.get(c, (0, 0)) for c in cases]
+    kept = sum(o[0] for o in outcomes)
+    resolved = sum(o[1] for o in outcomes)
+    money = [paid.get(keys[i], ZERO) for i in at]
+    counts = [contacts.get(c, 0) for c in cases]
+    return ArmResult(experiment, arm, len(at), wilson(cured, len(at)),
+                     wilson(rolled, len(still_open)), wilson(kept, resolved), sum(money, ZERO),
+                     sum(counts), bootstrap_ratio(list(map(float, money)), counts))
 
 
 def run_strategy_bench(*, app: Any, loans: int, seed: int, as_of: date, workdir: Any,
