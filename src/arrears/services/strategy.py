@@ -228,7 +228,8 @@ def champion_challenger_report(session: Session, *, app: Any, as_of: date) -> li
     by_arm: dict[str, list[int]] = defaultdict(list)
     for i, arm in enumerate(rows.arm):
         by_arm[arm].append(i)
-    return [_arm_result(experiment, arm, rows, keys, at, paid, contacts, promises)
+    ranks = {b: bucket_rank(b) for b in {*rows.bucket, *rows.now_bucket}}
+    return [_arm_result(experiment, arm, rows, keys, at, ranks, paid, contacts, promises)
             for arm, at in sorted(by_arm.items(), key=lambda kv: kv[0] != "champion")]
 
 
@@ -275,14 +276,14 @@ _NOT_CURED = ("written_off", "sold")
 
 
 def _arm_result(experiment: str, arm: str, rows: _Assigned, keys: list[str], at: list[int],
-                paid: dict[str, Decimal], contacts: dict[int, int],
+                ranks: dict[str, int], paid: dict[str, Decimal], contacts: dict[int, int],
                 promises: dict[int, tuple[int, int]]) -> ArmResult:
-    """One arm's figures from the assignments at positions ``at``."""
+    """One arm's figures from the assignments at positions ``at`` (``ranks``: each bucket's
+    rank, for the roll rate)."""
     status, dpd, reason = rows.status, rows.dpd, rows.close_reason
     cured = sum(1 for i in at if (dpd[i] == 0 if status[i] == "open"
                                   else reason[i] not in _NOT_CURED))
     still_open = [i for i in at if status[i] == "open"]
-    ranks = {b: bucket_rank(b) for b in {*rows.bucket, *rows.now_bucket}}
     rolled = sum(1 for i in still_open if ranks[rows.now_bucket[i]] > ranks[rows.bucket[i]])
     cases = [rows.case_id[i] for i in at]
     outcomes = [promises.get(c, (0, 0)) for c in cases]
