@@ -120,3 +120,35 @@ def test_customers_are_copied_in_slices_with_their_contacts_once(app, tmp_path: 
         contacts = sorted(session.execute(select(ContactPoint.contact_id,
                                                  ContactPoint.customer_id)).all())
     assert contacts == [("K1", "C1"), ("K2", "C3")]
+
+
+def test_cases_and_positions_written_in_slices_follow_the_days(app, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                               monkeypatch) -> None:
+    """One loan and one case at a time, the cases and positions are those of the day: the
+    delinquent loans of customers with an open case, as the snapshot has them."""
+    from functools import partial
+
+    from arrears.services.loading import portfolio_engine
+
+    monkeypatch.setattr(cases, "delinquent_loans", partial(cases.delinquent_loans, size=1))
+    monkeypatch.setattr(cases, "apply_plan", partial(cases.apply_plan, chunk=1))
+    load_portfolio(app=app, source=book(tmp_path / "book"), progress=False)
+    engine = portfolio_engine(app)
+    seen = []
+    for as_of in (date(2026, 2, 2), date(2026, 3, 5), date(2026, 3, 10), date(2026, 4, 5)):
+        day(app, as_of)
+        snapshot = {row[0]: (row[1], row[2], str(row[3])) for row in engine.fetch(
+            "SELECT loan_id, customer_id, dpd, overdue_amount FROM delinquency_snapshots "
+            f"WHERE as_of = DATE '{as_of.isoformat()}' AND dpd > 0")}
+        with app.session_factory() as session:
+            open_cases = dict(session.execute(
+                select(CollectionCase.customer_id, CollectionCase.case_id)
+                .where(CollectionCase.status == "open")).all())
+            positions = {p.loan_id: (p.customer_id, p.dpd, str(p.overdue_amount), p.case_id,
+                                     p.as_of) for p in session.scalars(select(LoanPosition))}
+        assert positions == {loan_id: (*figures, open_cases[figures[0]], as_of)
+                             for loan_id, figures in snapshot.items()
+                             if figures[0] in open_cases}
+        seen.append(sorted(positions))
+    # loans come and go: L1 and L2 cure on 2026-03-10, and are back on 2026-04-05
+    assert seen == [["L1", "L3"], ["L1", "L2", "L3"], ["L3"], ["L1", "L2", "L3"]]

@@ -15,6 +15,7 @@ day leave the cases alone: their snapshot is still recomputed by ``delinquency``
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -44,7 +45,7 @@ POSITION_COLS = ("loan_id", "customer_id", "product", "currency", "principal", "
 NOT_COLLECTED = ("sold", "closed")
 
 
-@dataclass
+@dataclass(slots=True)
 class CustomerDebt:
     """A customer's delinquent loans summed up (one future or current case)."""
 
@@ -64,10 +65,13 @@ def _delinquent(app: Any, *, as_of: date) -> Any:
                         & ~snaps.status.isin(NOT_COLLECTED))
 
 
-def delinquent_loans(app: Any, *, as_of: date) -> list[tuple[Any, ...]]:
-    """The day's delinquent, collected loans as ``POSITION_COLS`` tuples."""
+def delinquent_loans(app: Any, *, as_of: date,
+                     size: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
+    """The day's delinquent, collected loans as ``POSITION_COLS`` tuples, ``size`` at a
+    time (a first day at 10M loans has more than a million)."""
     engine = portfolio_engine(app)
-    return engine.fetch(engine.compile(_delinquent(app, as_of=as_of).select(*POSITION_COLS)))
+    return engine.fetch_batches(
+        engine.compile(_delinquent(app, as_of=as_of).select(*POSITION_COLS)), size)
 
 
 def customer_debts(app: Any, *, as_of: date, buckets: Any) -> dict[str, CustomerDebt]:
@@ -108,9 +112,10 @@ def run(*, app: Any, as_of: date) -> StepResult:
         plan = plan_cases(conn, debts=debts, as_of=as_of, open_dpd=settings.case_open_dpd)
         copy_customers(conn, app=app, customer_ids=plan.needs_customer)
         apply_plan(conn, plan=plan, debts=debts, as_of=as_of, buckets=buckets)
-        loans = delinquent_loans(app, as_of=as_of)
-        positions = write_positions(conn, loans=loans, as_of=as_of)
-    return StepResult(name="cases", rows_in=len(loans), rows_out=positions, detail={
+        del debts
+        loans, positions = write_positions(conn, batches=delinquent_loans(app, as_of=as_of),
+                                           as_of=as_of)
+    return StepResult(name="cases", rows_in=loans, rows_out=positions, detail={
         "opened": len(plan.to_open), "updated": len(plan.to_update),
         "reopened": len(plan.to_reopen), "closed": len(plan.to_close)})
 
@@ -156,19 +161,21 @@ def _figures(debt: CustomerDebt, *, as_of: date) -> dict[str, Any]:
 
 
 def apply_plan(conn: Connection, *, plan: CasePlan, debts: dict[str, CustomerDebt],
-               as_of: date, buckets: Any) -> None:
-    """Insert new cases, then update, reopen and close cases, in one executemany each."""
+               as_of: date, buckets: Any, chunk: int = 100_000) -> None:
+    """Insert new cases, then update, reopen and close cases: one executemany each, in
+    slices of ``chunk`` cases so that the rows handed to the driver stay small."""
     cases = CollectionCase.__table__
-    if plan.to_open:
+    for part in _slices(plan.to_open, chunk):
         bulk_insert(conn, cases, [
             {"customer_id": c, "status": "open", "opened_on": as_of, "version": 1,
-             **_figures(debts[c], as_of=as_of)} for c in plan.to_open])
+             **_figures(debts[c], as_of=as_of)} for c in part])
     figures = ("as_of", "currency", "dpd", "bucket", "overdue_amount",
                "outstanding_principal", "loan_count")
     # Cases that stay open keep their status (and no closing date): only their figures
     # are written, which leaves the indexes on status untouched.
-    bulk_update(conn, cases, keys=["case_id"], columns=figures, rows=[
-        (*_figures(debts[c], as_of=as_of).values(), k) for c, k in plan.to_update.items()])
+    for part in _slices(list(plan.to_update.items()), chunk):
+        bulk_update(conn, cases, keys=["case_id"], columns=figures, rows=[
+            (*_figures(debts[c], as_of=as_of).values(), k) for c, k in part])
     changes = [("open", None, None, *_figures(debts[c], as_of=as_of).values(), k)
                for c, k in plan.to_reopen.items()]
     zero = Decimal("0.00")
@@ -246,30 +253,43 @@ def fetch_for(engine: Any, table: str, cols: tuple[str, ...], key: str,
     return out
 
 
-def write_positions(conn: Connection, *, loans: list[tuple[Any, ...]], as_of: date) -> int:
+def _slices(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def write_positions(conn: Connection, *, batches: Iterable[list[tuple[Any, ...]]],
+                    as_of: date) -> tuple[int, int]:
     """Bring ``loan_positions`` to today's delinquent loans of customers with an open case:
-    rows of loans still there are updated in place, others inserted or deleted."""
+    rows of loans still there are updated in place, others inserted or deleted. The loans
+    come in batches and are written batch by batch; returns (loans read, positions)."""
     table = LoanPosition.__table__
     open_cases = dict(conn.execute(
         select(CollectionCase.customer_id, CollectionCase.case_id)
         .where(CollectionCase.status == "open")).all())
     stored = dict(conn.execute(select(table.c.loan_id, table.c.customer_id)).all())
     figures = POSITION_COLS[2:]
-    inserts, updates, kept = [], [], set()
-    for loan in loans:
-        case_id = open_cases.get(loan[1])
-        if case_id is None:
-            continue
-        kept.add(loan[0])
-        if stored.get(loan[0]) == loan[1]:
-            updates.append((case_id, as_of, *loan[2:], loan[0]))
-        else:
-            inserts.append(dict(zip(POSITION_COLS, loan, strict=True)) | {
-                "case_id": case_id, "as_of": as_of})
-    gone = [(loan_id,) for loan_id in stored if loan_id not in kept]
-    moved = [(row["loan_id"],) for row in inserts if row["loan_id"] in stored]
-    bulk_delete(conn, table, keys=["loan_id"], rows=gone + moved)
-    bulk_update(conn, table, keys=["loan_id"], columns=["case_id", "as_of", *figures],
-                rows=updates)
-    bulk_insert(conn, table, inserts)
-    return len(kept)
+    kept: set[str] = set()
+    read = 0
+    for loans in batches:
+        read += len(loans)
+        inserts, updates = [], []
+        for loan in loans:
+            case_id = open_cases.get(loan[1])
+            if case_id is None:
+                continue
+            kept.add(loan[0])
+            if stored.get(loan[0]) == loan[1]:
+                updates.append((case_id, as_of, *loan[2:], loan[0]))
+            else:
+                inserts.append(dict(zip(POSITION_COLS, loan, strict=True)) | {
+                    "case_id": case_id, "as_of": as_of})
+        # a loan whose customer changed: its old row goes before the new one comes
+        bulk_delete(conn, table, keys=["loan_id"],
+                    rows=[(row["loan_id"],) for row in inserts if row["loan_id"] in stored])
+        bulk_update(conn, table, keys=["loan_id"], columns=["case_id", "as_of", *figures],
+                    rows=updates)
+        bulk_insert(conn, table, inserts)
+    bulk_delete(conn, table, keys=["loan_id"],
+                rows=[(loan_id,) for loan_id in stored if loan_id not in kept])
+    return read, len(kept)

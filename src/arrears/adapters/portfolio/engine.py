@@ -7,6 +7,7 @@ engine's existing keys are copied into and whose accepted rows are then appended
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -76,6 +77,21 @@ class PortfolioEngine:
         cursor = self.backend.raw_sql(sql)
         try:
             return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def fetch_batches(self, sql: str, size: int = 100_000) -> Iterator[list[tuple[Any, ...]]]:
+        """Rows of a query, ``size`` at a time (no other query on the engine until the
+        batches are read: DuckDB streams them from the one pending result)."""
+        if self.is_duckdb:
+            result = self.backend.con.execute(sql)
+            while batch := result.fetchmany(size):
+                yield batch
+            return
+        cursor = self.backend.raw_sql(sql)
+        try:
+            while batch := cursor.fetchmany(size):
+                yield list(batch)
         finally:
             cursor.close()
 
