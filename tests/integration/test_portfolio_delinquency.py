@@ -211,3 +211,15 @@ def test_an_older_engines_snapshot_table_moves_into_the_narrow_positions(  # typ
     path = tmp_path / "after.csv"
     export_delinquency(app=engine_app, as_of=AS_OF, out=path)
     assert path.read_bytes() == (tmp_path / "before.csv").read_bytes() and before
+
+
+def test_rows_come_in_batches_on_either_engine(engine_app) -> None:  # type: ignore[no-untyped-def]
+    from arrears.services.loading import portfolio_engine
+
+    engine = portfolio_engine(engine_app)
+    sql = "SELECT loan_id, principal FROM loans ORDER BY loan_id"
+    batches = list(engine.fetch_batches(sql, size=3))
+    assert [len(b) for b in batches[:-1]] == [3] * (len(batches) - 1)
+    assert 1 <= len(batches[-1]) <= 3
+    assert [tuple(row) for b in batches for row in b] == [tuple(r) for r in engine.fetch(sql)]
+    assert len(batches) > 2

@@ -186,7 +186,7 @@ def reasons_text(part: pd.DataFrame, names: list[str], top: np.ndarray,
 
 
 def _texts(values: np.ndarray, write: Any) -> list[str]:
-    """``write`` of each value, each distinct value written once (float64 and integer
+    """``write`` of each value, each distinct value written once (float and integer
     columns; anything else value by value)."""
     kind = values.dtype.kind
     if kind not in "fiu" or len(values) == 0:
