@@ -18,16 +18,21 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def get_app():  # type: ignore[no-untyped-def]
-    """The wired application (bootstrap reads the environment here, in the entrypoint)."""
+def get_app(*, store: bool = True):  # type: ignore[no-untyped-def]
+    """The wired application (bootstrap reads the environment here, in the entrypoint),
+    its operations store brought to the newest schema first, so that ``load`` then
+    ``run-day`` work on a new ARREARS_HOME (``store=False``: a command that only reads the
+    settings)."""
     from arrears.bootstrap import build_app
 
-    return build_app()
+    application = build_app()
+    if store:
+        application.migrate()
+    return application
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the operations store to the newest schema."""
     application = get_app()
-    application.migrate()
     console.print(f"[green]operations store is up to date[/] ({application.engine.url.drivername})")

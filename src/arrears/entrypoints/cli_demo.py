@@ -52,7 +52,6 @@ def demo(
 
     application = get_app()
     today = application.today()
-    application.migrate()
     out_dir = application.settings.resolved_home() / "demo-book"
     console.rule("[bold]1. demo portfolio")
     generate_portfolio(loans=loans, seed=seed, out_dir=out_dir, as_of=today)

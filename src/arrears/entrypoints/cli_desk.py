@@ -29,7 +29,6 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     from arrears.entrypoints.web import create_app
 
     application = get_app()
-    application.migrate()
     console.print(f"Desk: http://{host}:{port}/  ·  API: http://{host}:{port}/api/v1/openapi.json")
     uvicorn.run(create_app(application), host=host, port=port, log_level="info",
                 proxy_headers=proxy_headers, server_header=False)
@@ -51,7 +50,6 @@ def users_create(username: str = typer.Argument(..., help="Sign-in name."),
     from arrears.services.auth import create_user
 
     application = get_app()
-    application.migrate()
     with unit_of_work(application.session_factory) as session:
         user = create_user(session, username=username, password=password, role=role,
                            display_name=display_name, team_id=team, agency_id=agency,
@@ -147,7 +145,6 @@ def seed_demo_users_cmd() -> None:
     from arrears.services.auth import seed_demo_users
 
     application = get_app()
-    application.migrate()
     table = Table("role", "username", "password", "team", "agency")
     for u in seed_demo_users(app=application):
         table.add_row(u.role, u.username, u.password, u.team_id or "", u.agency_id or "")

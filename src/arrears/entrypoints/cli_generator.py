@@ -35,7 +35,7 @@ def generate_portfolio_cmd(
     payments) in the portfolio interchange format."""
     from arrears.adapters.portfolio.generator import generate_portfolio
 
-    day = parse_day(as_of, option="--as-of") or get_app().today()
+    day = parse_day(as_of, option="--as-of") or get_app(store=False).today()
     report = generate_portfolio(loans=loans, seed=seed, out_dir=out, as_of=day, fmt=fmt,
                                 progress=True)
     for name, rows in report.rows.items():
@@ -107,7 +107,7 @@ def bench_daily_cmd(
     """Time load and run-day against the raw engine's group-by and the pandas reference."""
     from arrears.services.bench_daily import run_daily_bench
 
-    home = get_app().settings.resolved_home()
+    home = get_app(store=False).settings.resolved_home()
     result = run_daily_bench(home=home, loans=loans, seed=seed, data_dir=data_dir,
                              skip_pandas=skip_pandas, progress=not as_json,
                              reuse_load=reuse_load)

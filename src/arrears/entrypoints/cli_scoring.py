@@ -51,7 +51,7 @@ def score_train(
                            scaling=Scaling(base_score=base_score, base_odds=base_odds, pdo=pdo))
     with console.status(f"training {model} on {data.name}"):
         trained = train_file(data=data, target=target, out=out, options=options,
-                             created_at=get_app().clock())
+                             created_at=get_app(store=False).clock())
     m = trained.meta["metrics"]["validation"]
     console.print(f"[green]model saved[/] {out}  ({model}, {len(trained.meta['features']['raw'])}"
                   f" input columns)")

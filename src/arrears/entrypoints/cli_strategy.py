@@ -282,7 +282,7 @@ def bench_strategy(loans: Annotated[int, typer.Option(min=100)] = 20000,
     from arrears.bootstrap import build_app
     from arrears.services.strategy import run_strategy_bench
 
-    home = get_app().settings.resolved_home() / "bench" / "strategy"
+    home = get_app(store=False).settings.resolved_home() / "bench" / "strategy"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     application = build_app(home=home)

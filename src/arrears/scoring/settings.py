@@ -22,6 +22,7 @@ max_training_customers = 100000  # larger books train on this many customers, pi
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -42,7 +43,7 @@ class ScoringSettings(BaseModel):
     psi_warn: float = Field(default=0.10, gt=0)
     psi_alert: float = Field(default=0.25, gt=0)
     auc_alert: float = Field(default=0.65, gt=0, lt=1)
-    case_reasons: str = Field(default="path", pattern="^(path|shap)$")
+    case_reasons: Literal["path", "shap"] = "path"
     max_training_customers: int = Field(default=100_000, ge=100)
 
     @field_validator("band_edges")
