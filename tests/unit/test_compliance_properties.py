@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from arrears.domain.compliance import decide, decision_json, evaluate_scenario, rules_for
@@ -108,28 +108,55 @@ def _written(minute: int, offset: str) -> str:
 
 
 raw_events = st.builds(
-    lambda minute, offset, channel, party, result, by: {
+    lambda minute, offset, channel, party, result, by, debt, contact, consent: {
         "at": _written(minute, offset), "channel": channel, "party": party,
-        "contact_id": "K1", "contact_value": PHONES[0], "debt_id": "L1", "result": result,
-        "initiated_by": by, "agency_id": None},
+        "contact_id": contact, "contact_value": PHONES[0] if contact == "K1" else PHONES[1],
+        "debt_id": debt, "result": result, "initiated_by": by, "agency_id": None,
+        **({"with_consent": True} if consent else {})},
     st.integers(min_value=-12 * 24 * 60, max_value=2 * 24 * 60), st.sampled_from(OFFSETS),
-    st.sampled_from(["call", "call", "sms", "visit"]), st.sampled_from(["self", "spouse"]),
+    st.sampled_from(["call", "call", "sms", "email", "visit"]),
+    st.sampled_from(["self", "self", "guarantor", "spouse"]),
     st.sampled_from(["conversation", "no_answer", "voicemail", "busy", "not_connected"]),
-    st.sampled_from(["collector", "collector", "customer"]))
+    st.sampled_from(["collector", "collector", None, "customer"]),
+    st.sampled_from(["L1", "L1", "L2", None]), st.sampled_from(["K1", "K1", "K2"]),
+    st.integers(min_value=0, max_value=9).map(lambda k: k == 0))
 
 
-@settings(max_examples=300, deadline=None)
+def _event(minute: int, channel: str, result: str, debt: str | None,
+           by: str = "collector") -> dict[str, object]:
+    return {"at": _written(minute, "-05:00"), "channel": channel, "party": "self",
+            "contact_id": "K1", "contact_value": PHONES[0], "debt_id": debt, "result": result,
+            "initiated_by": by, "agency_id": None}
+
+
+@settings(max_examples=400, deadline=None)
+# a conversation about no debt in particular counts for the debt called about (us)
+@example("us", 1800, "-05:00", PHONES[1], None, [_event(-600, "call", "conversation", None)],
+         True, "call", "L1")
+# visits are conversations (cn, gb), calls the customer started are not
+@example("cn", 600, "+08:00", PHONES[0], None,
+         [_event(m, "visit", "conversation", "L2") for m in (60, 120, 180)], True, "visit",
+         "L1")
+# calls that reached voicemail count as attempts (gb: three a day)
+@example("gb", 1200, "Z", PHONES[2], None,
+         [_event(900, "call", "conversation", "L2", "customer"),
+          *(_event(m, "call", "voicemail", None) for m in (1000, 1050, 1100))], True, "call",
+         None)
 @given(st.sampled_from(["cn", "us", "gb"]), st.integers(min_value=0, max_value=3 * 24 * 60),
        st.sampled_from(OFFSETS), st.sampled_from(PHONES + (None,)),
        st.sampled_from([None, "America/Los_Angeles", "Asia/Shanghai", "Europe/London"]),
-       st.lists(raw_events, max_size=25), st.booleans())
-def test_skipping_old_history_never_changes_a_decision(pack, minute, offset, phone, address,
-                                                       history, in_order) -> None:  # type: ignore[no-untyped-def]
+       st.lists(raw_events, max_size=25), st.booleans(),
+       st.sampled_from(["call", "call", "visit", "sms"]), st.sampled_from(["L1", "L1", None]))
+def test_skipping_old_or_uncounted_history_never_changes_a_decision(
+        pack, minute, offset, phone, address, history, in_order, channel, debt) -> None:  # type: ignore[no-untyped-def]
+    """The evaluation reads only the events a counter can count for the attempt (neither
+    too old nor of another channel or debt, nor unconnected or inbound where the pack
+    says so): it must decide exactly as the engine does on the whole history."""
     if in_order:  # as a dialler writes its log: the old events are a prefix, bisected
         history.sort(key=lambda event: event["at"])
-    scenario = {"id": "p", "attempt": {"at": _written(minute, offset), "channel": "call",
+    scenario = {"id": "p", "attempt": {"at": _written(minute, offset), "channel": channel,
                                        "party": "self", "contact_id": "K1",
-                                       "contact_value": phone, "debt_id": "L1"},
+                                       "contact_value": phone, "debt_id": debt},
                 "customer": {"country": pack.upper(), "address_timezone": address},
                 "history": history}
     rules = rules_for(pack, None)
