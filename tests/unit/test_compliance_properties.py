@@ -147,11 +147,11 @@ def _event(minute: int, channel: str, result: str, debt: str | None,
        st.sampled_from([None, "America/Los_Angeles", "Asia/Shanghai", "Europe/London"]),
        st.lists(raw_events, max_size=25), st.booleans(),
        st.sampled_from(["call", "call", "visit", "sms"]), st.sampled_from(["L1", "L1", None]))
-def test_skipping_old_or_uncounted_history_never_changes_a_decision(
+def test_skipping_old_history_never_changes_a_decision(
         pack, minute, offset, phone, address, history, in_order, channel, debt) -> None:  # type: ignore[no-untyped-def]
-    """The evaluation reads only the events a counter can count for the attempt (neither
-    too old nor of another channel or debt, nor unconnected or inbound where the pack
-    says so): it must decide exactly as the engine does on the whole history."""
+    """The evaluation skips the events too old for any rule, most of them unread: it must
+    decide exactly as the engine does on the whole history, whatever the channels, debts,
+    contacts and consents of the events."""
     if in_order:  # as a dialler writes its log: the old events are a prefix, bisected
         history.sort(key=lambda event: event["at"])
     scenario = {"id": "p", "attempt": {"at": _written(minute, offset), "channel": channel,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arrears.domain.compliance.engine import counted, decide, explain
+from arrears.domain.compliance.engine import decide, explain
 from arrears.domain.compliance.model import Attempt, Consent, Customer, Decision, Hit, Template
 from arrears.domain.compliance.packs import PACKS, OptionError, PackRules, get_pack, rules_for
 from arrears.domain.compliance.parse import (
@@ -85,7 +85,7 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
         zones = candidate_zones(customer.timezone, attempt.contact_value,
                                 customer.address_timezone, customer.country)
         floor = history_floor(attempt.at, raw_attempt["at"], zones, rules.history_days)
-        history = parse_history(get("history"), floor, counted(rules, attempt))
+        history = parse_history(get("history"), floor)
         decision = decide(rules, attempt, customer, history, zones)
     except ScenarioError as exc:
         return error_json(sid, exc.field, exc.reason)

@@ -28,7 +28,6 @@ from arrears.domain.compliance.model import (
     PERMITTED_NOTICES,
     REPRESENTATIVES,
     Attempt,
-    Counted,
     Customer,
     Decision,
     Hit,
@@ -130,26 +129,6 @@ def _tally_us(ctx: Ctx) -> dict[str, list[datetime]]:
 
 
 _TALLIES = {"cn": _tally_cn, "gb": _tally_gb, "us": _tally_us}
-_NOTHING_COUNTS = Counted(frozenset(), inbound=False)
-_CALLS_AND_VISITS = Counted(frozenset({"call", "visit"}), inbound=False)
-
-
-def counted(rules: PackRules, attempt: Attempt) -> Counted:
-    """The events ``_TALLIES[rules.name]`` can count for ``attempt`` (a superset: the
-    events every counter check of the pack reads when it decides this attempt). The
-    counters apply to calls (and, for cn and gb, visits) only; none counts what the
-    customer started; us counts calls about the attempt's debt that connected."""
-    channel = attempt.channel
-    if rules.name == "us":
-        if channel != "call":
-            return _NOTHING_COUNTS
-        return Counted(_CALL, attempt.debt_id, NOT_CONNECTED, False)
-    if channel != "call" and channel != "visit":
-        return _NOTHING_COUNTS
-    return _CALLS_AND_VISITS
-
-
-_CALL = frozenset({"call"})
 
 
 def _counted(ctx: Ctx, name: str) -> list[datetime]:

@@ -33,25 +33,6 @@ PERMITTED_NOTICES = frozenset({
     "notice_efforts_ending", "notice_may_invoke_remedy", "notice_will_invoke_remedy",
 })
 
-class Counted(NamedTuple):
-    """The history events a pack's counters can count for one attempt (``engine.counted``):
-    reading the history skips every other event unread, as it skips those too old for any
-    rule, once its channel and result are known to be valid."""
-
-    #: channels that count (empty: no counter applies to this attempt)
-    channels: frozenset[str]
-    #: the debt the counters are about: events about another debt do not count
-    debt: str | None = None
-    #: results that never count
-    not_results: frozenset[str] = frozenset()
-    #: whether contacts the customer started count
-    inbound: bool = True
-
-
-#: every event may count (what a caller that knows nothing of the attempt reads)
-EVERY_EVENT = Counted(CHANNELS)
-
-
 # Positions in a history event tuple.
 EV_AT = 0          # naive datetime in UTC
 EV_CHANNEL = 1

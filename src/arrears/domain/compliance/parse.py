@@ -16,13 +16,11 @@ from typing import Any, NamedTuple
 
 from arrears.domain.compliance.model import (
     CHANNELS,
-    EVERY_EVENT,
     FLAGS,
     INBOUND,
     RESULTS,
     Attempt,
     Consent,
-    Counted,
     Customer,
     Template,
 )
@@ -387,21 +385,17 @@ def _parse_customer(raw: Any, default_country: str) -> Customer:
     )
 
 
-def parse_history(raw: Any, floor: Floor = NO_FLOOR,
-                  counted: Counted = EVERY_EVENT) -> list[tuple[Any, ...]]:
+def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
     """History events as tuples (see ``model.EV_*``; the time as naive UTC).
 
     Events before ``floor`` cannot count under any rule: they are skipped unread (those
-    written with the attempt's offset without even parsing their timestamp). So are the
-    events no counter can count (``counted``: another channel or debt, a call that never
-    connected, a contact the customer started), once their fields are known to be valid:
-    their timestamps are never read.
+    written with the attempt's offset without even parsing their timestamp).
     """
     if raw is None:
         return []
     if type(raw) is not list:
         raise ScenarioError("history", "expected a list")
-    plain = _plain_events(raw, floor, counted)
+    plain = _plain_events(raw, floor)
     if plain is not None:
         return plain
     out: list[tuple[Any, ...]] = []
@@ -412,7 +406,7 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR,
         kept = list(compress(range(len(raw)), map(le, repeat(floor.day), ats)))
     except (KeyError, TypeError):  # fields left out, or not an object at all
         for ev in raw:
-            event = _event(raw, ev, floor, counted)
+            event = _event(raw, ev, floor)
             if event is not None:
                 append(event)
         return out
@@ -425,9 +419,14 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR,
         try:
             _, channel, party, cid, value, debt, result, by = _SPEC_EVENT(ev)
         except KeyError:
-            event = _event(raw, ev, floor, counted)  # optional fields left out
+            event = _event(raw, ev, floor)  # optional fields left out
             if event is not None:
                 append(event)
+            continue
+        when = utc_naive(at)
+        if when is None:
+            raise _bad_at(raw, ev, at)
+        if when < lowest:
             continue
         try:
             bad = (channel not in CHANNELS or result not in RESULTS
@@ -436,38 +435,18 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR,
             bad = True
         if bad or (by is not None and type(by) is not str):
             raise _bad_event(raw, ev)
-        inbound = by in INBOUND
-        if _uncounted(counted, channel, debt, result, inbound):
-            continue
-        when = utc_naive(at)
-        if when is None:
-            raise _bad_at(raw, ev, at)
-        if when < lowest:
-            continue
-        append((when, channel, party or "self", cid, value, debt, result, inbound,
+        append((when, channel, party or "self", cid, value, debt, result, by in INBOUND,
                 ev.get("with_consent") is True))
     return out
 
 
-def _uncounted(counted: Counted, channel: str, debt: Any, result: str,
-               inbound: bool) -> bool:
-    """Whether no counter can count an event (see ``model.Counted``)."""
-    about = counted.debt
-    return (channel not in counted.channels or result in counted.not_results
-            or (inbound and not counted.inbound)
-            or (about is not None and debt is not None and debt != about))
-
-
-def _plain_events(raw: list[Any], floor: Floor,
-                  counted: Counted) -> list[tuple[Any, ...]] | None:
+def _plain_events(raw: list[Any], floor: Floor) -> list[tuple[Any, ...]] | None:
     """``parse_history`` of the usual history in one pass: objects with every field of the
     spec, timestamps in offsets seen before, every event that counts well formed. None
     for anything else, which ``parse_history`` then reads step by step to name the error
     (or the event that leaves a field out)."""
     day, text, suffix, lowest = floor.day, floor.text, floor.suffix, floor.utc
     offsets, fromiso, spec = _OFFSETS.get, _fromiso, _SPEC_EVENT
-    channels, about, not_results = counted.channels, counted.debt, counted.not_results
-    skip_inbound = not counted.inbound
     own = offsets(suffix) if suffix else None
     out: list[tuple[Any, ...]] = []
     append = out.append
@@ -492,22 +471,17 @@ def _plain_events(raw: list[Any], floor: Floor,
             else:
                 offset = offsets(tail)
             _, channel, party, cid, value, debt, result, by = spec(ev)
-            if (channel not in CHANNELS or result not in RESULTS
-                    or (party is not None and type(party) is not str)
-                    or (by is not None and type(by) is not str)):
-                return None
-            inbound = by in INBOUND
-            if (channel not in channels or result in not_results
-                    or (inbound and skip_inbound)
-                    or (about is not None and debt is not None and debt != about)):
-                continue  # no counter counts it: its time is never read
             when = fromiso(at[:19])
             if offset is None or when.tzinfo is not None:
                 return None
             when -= offset
             if when < lowest:
                 continue
-            append((when, channel, party or "self", cid, value, debt, result, inbound,
+            if (channel not in CHANNELS or result not in RESULTS
+                    or (party is not None and type(party) is not str)
+                    or (by is not None and type(by) is not str)):
+                return None
+            append((when, channel, party or "self", cid, value, debt, result, by in INBOUND,
                     ev.get("with_consent") is True))
     except (KeyError, TypeError, ValueError):
         return None
@@ -518,8 +492,7 @@ _SPEC_EVENT = itemgetter("at", "channel", "party", "contact_id", "contact_value"
                          "result", "initiated_by")
 
 
-def _event(raw: list[Any], ev: Any, floor: Floor,
-           counted: Counted) -> tuple[Any, ...] | None:
+def _event(raw: list[Any], ev: Any, floor: Floor) -> tuple[Any, ...] | None:
     """One event that does not carry every field of the spec (or is not an object)."""
     if type(ev) is not dict:
         raise ScenarioError(f"history[{_index(raw, ev)}]", "expected an object")
@@ -527,6 +500,11 @@ def _event(raw: list[Any], ev: Any, floor: Floor,
     at = get("at")
     if type(at) is not str:
         raise _bad_at(raw, ev, at)
+    when = utc_naive(at)
+    if when is None:
+        raise _bad_at(raw, ev, at)
+    if when < floor.utc:
+        return None
     channel, result, by = get("channel"), get("result"), get("initiated_by")
     party = get("party") or "self"
     try:
@@ -535,16 +513,8 @@ def _event(raw: list[Any], ev: Any, floor: Floor,
         bad = True
     if bad or (by is not None and type(by) is not str):
         raise _bad_event(raw, ev)
-    debt, inbound = get("debt_id"), by in INBOUND
-    if _uncounted(counted, channel, debt, result, inbound):
-        return None
-    when = utc_naive(at)
-    if when is None:
-        raise _bad_at(raw, ev, at)
-    if when < floor.utc:
-        return None
-    return (when, channel, party, get("contact_id"), get("contact_value"), debt, result,
-            inbound, get("with_consent") is True)
+    return (when, channel, party, get("contact_id"), get("contact_value"), get("debt_id"),
+            result, by in INBOUND, get("with_consent") is True)
 
 
 def _index(raw: list[Any], ev: Any) -> int:
