@@ -188,10 +188,13 @@ def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
                func.sum(case((and_(a.at >= month_ago, a.result == "no_answer"), 1), else_=0)),
                func.max(case((rpc, a.at), else_=None)))
         .where(a.at < cutoff).group_by(a.customer_id)).all()
-    pf = pd.DataFrame(promises, columns=["customer_id", "promises_kept_12m",
-                                         "promises_broken_12m", "promises_open"])
-    cf = pd.DataFrame(contacts, columns=["customer_id", "attempts_30d", "rpc_30d",
-                                         "no_answer_30d", "last_rpc_at"])
+    # plain tuples (see ``case_scores.open_cases``)
+    pf = pd.DataFrame([tuple(r) for r in promises],
+                      columns=["customer_id", "promises_kept_12m", "promises_broken_12m",
+                               "promises_open"])
+    cf = pd.DataFrame([tuple(r) for r in contacts],
+                      columns=["customer_id", "attempts_30d", "rpc_30d", "no_answer_30d",
+                               "last_rpc_at"])
     cf["days_since_rpc"] = [_days_between(cutoff, v) for v in cf["last_rpc_at"]]
     return pf.merge(cf.drop(columns=["last_rpc_at"]), on="customer_id", how="outer")
 

@@ -55,10 +55,13 @@ class ScoringOutcome:
 def open_cases(session: Any, *, as_of: date) -> pd.DataFrame:
     """Open cases on ``as_of``: id, customer, bucket and balance."""
     c = CollectionCase
-    rows = session.execute(select(c.case_id, c.customer_id, c.bucket, c.outstanding_principal)
-                           .where(c.status == "open", c.opened_on <= as_of)
-                           .order_by(c.case_id)).all()
-    return pd.DataFrame(rows, columns=["case_id", "customer_id", "bucket", "case_balance"])
+    # Core rows, not ORM ones, handed to pandas as plain tuples: pandas probes each row
+    # for attributes a SQLAlchemy row does not have, which costs several times the read.
+    rows = session.connection().execute(
+        select(c.case_id, c.customer_id, c.bucket, c.outstanding_principal)
+        .where(c.status == "open", c.opened_on <= as_of).order_by(c.case_id))
+    return pd.DataFrame([tuple(r) for r in rows],
+                        columns=["case_id", "customer_id", "bucket", "case_balance"])
 
 
 def ensure_models(*, app: Any, as_of: date, at: datetime, outcome: ScoringOutcome) -> None:
