@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select
 
 from arrears.adapters.db.base import unit_of_work
-from arrears.adapters.db.bulk import bulk_insert
+from arrears.adapters.db.bulk import insert_rows
 from arrears.adapters.db.tables import CollectionCase
 from arrears.adapters.db.tables_scoring import CaseScore, ScoringModel, ScoringRun
 from arrears.scoring.bands import balance_band, risk_bands, segment
@@ -153,8 +153,9 @@ ROW_COLUMNS = ("case_id", "as_of", "model", "model_id", "customer_id", "score", 
 
 
 def _rows(frame: pd.DataFrame, result: ModelScores, *, start: int, stop: int, as_of: date,
-          segments: list[str | None], balance: list[str]) -> list[dict[str, Any]]:
-    """The ``case_scores`` rows of cases ``start:stop`` (reasons as JSON text)."""
+          segments: list[str | None], balance: list[str]) -> list[tuple[Any, ...]]:
+    """The ``case_scores`` rows of cases ``start:stop``, values in ``ROW_COLUMNS`` order
+    (reasons as JSON text)."""
     part = frame.iloc[start:stop]
     n = len(part)
     band = [None] * n if result.band is None else result.band[start:stop].tolist()
@@ -164,7 +165,7 @@ def _rows(frame: pd.DataFrame, result: ModelScores, *, start: int, stop: int, as
                reasons_text(part, result.names, result.reasons[start:stop],
                             result.impact[start:stop]),
                part["bucket"].tolist(), balance[start:stop], segments[start:stop])
-    return [dict(zip(ROW_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True)]
+    return list(zip(*columns, strict=True))
 
 
 def reasons_text(part: pd.DataFrame, names: list[str], top: np.ndarray,
@@ -229,7 +230,7 @@ def _store(app: Any, *, as_of: date, at: datetime, frame: pd.DataFrame,
         conn = session.connection()
         for result in results:
             for start in range(0, len(frame), CHUNK_CASES):
-                bulk_insert(conn, CaseScore.__table__,
+                insert_rows(conn, CaseScore.__table__, ROW_COLUMNS,
                             _rows(frame, result, start=start, stop=start + CHUNK_CASES,
                                   as_of=as_of, segments=segments, balance=balance))
         session.execute(delete(ScoringRun).where(ScoringRun.as_of == as_of))

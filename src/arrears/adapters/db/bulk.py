@@ -3,13 +3,15 @@
 SQLAlchemy's per-row parameter processing costs more than the insert itself at a hundred
 thousand rows; the values handed here are already plain (str, int, bool, date, Decimal,
 None). SQLite, which takes no Decimal, gets the decimal text (NUMERIC affinity stores it
-as the same number SQLAlchemy would have stored). Datetimes are not accepted: SQLAlchemy
-and the sqlite3 adapter format them differently.
+as the same number SQLAlchemy would have stored), and dates as the ISO text its driver's
+adapter would write (once per distinct date: a column of the day's rows holds one).
+Datetimes are not accepted: SQLAlchemy and the sqlite3 adapter format them differently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,26 +23,37 @@ def _plain(conn: Connection) -> tuple[str, bool]:
     return ("?" if sqlite else "%s"), sqlite
 
 
-def _decimal_columns(rows: Sequence[Sequence[Any]]) -> list[int]:
-    """Positions whose first non-NULL value is a Decimal (a column holds one type)."""
-    out = []
+def _text_columns(rows: Sequence[Sequence[Any]]) -> tuple[list[int], list[int]]:
+    """Positions whose first non-NULL value is a Decimal, and those where it is a date (a
+    column holds one type)."""
+    decimals, dates = [], []
     for i in range(len(rows[0])):
         first = next((r[i] for r in rows if r[i] is not None), None)
         if isinstance(first, Decimal):
-            out.append(i)
-    return out
+            decimals.append(i)
+        elif isinstance(first, date) and not isinstance(first, datetime):
+            dates.append(i)
+    return decimals, dates
 
 
 def _params(rows: Sequence[Sequence[Any]], sqlite: bool) -> list[tuple[Any, ...]]:
-    decimals = _decimal_columns(rows) if sqlite and rows else []
-    if not decimals:
-        return [tuple(r) for r in rows]
+    decimals, dates = _text_columns(rows) if sqlite and rows else ([], [])
+    if not decimals and not dates:
+        return [r if type(r) is tuple else tuple(r) for r in rows]
+    iso: dict[date, str] = {}
     out = []
     for r in rows:
         row = list(r)
         for i in decimals:
             if row[i] is not None:
                 row[i] = str(row[i])
+        for i in dates:
+            day = row[i]
+            if day is not None:
+                text = iso.get(day)
+                if text is None:
+                    text = iso[day] = day.isoformat()
+                row[i] = text
         out.append(tuple(row))
     return out
 
@@ -49,11 +62,18 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
     """INSERT many rows (dicts with the same keys, in the same order) in one executemany."""
     if not rows:
         return
-    names = list(rows[0])
+    insert_rows(conn, table, list(rows[0]), [tuple(r.values()) for r in rows])
+
+
+def insert_rows(conn: Connection, table: Any, names: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """INSERT many rows given as value tuples in the order of ``names``."""
+    if not rows:
+        return
     mark, sqlite = _plain(conn)
     sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
            f"VALUES ({', '.join(mark for _ in names)})")
-    conn.exec_driver_sql(sql, _params([list(r.values()) for r in rows], sqlite))
+    conn.exec_driver_sql(sql, _params(rows, sqlite))
 
 
 def bulk_update(conn: Connection, table: Any, *, keys: Sequence[str], columns: Sequence[str],
