@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import json
 from pathlib import Path
@@ -156,6 +157,30 @@ def test_truncated_and_non_utf8_files_lose_nothing(duck_app, tmp_path: Path) -> 
     assert (con.read, con.loaded, con.quarantined) == (3, 2, 1)
     bad = next(r for r in rows if r["source_file"] == "contacts.csv")
     assert bad["row"] == "2" and "ENCODING" in bad["rule"].upper()
+    # the line as the file holds it, byte for byte
+    kept = json.loads(bad["row_json"])
+    assert base64.b64decode(kept["line_base64"]) == "K2,C2,mail,北京市海淀区,self,,".encode("gbk")
+    assert kept["line"].startswith("K2,C2,mail,\\x")
+
+
+def test_a_file_in_another_encoding_stops_the_load_before_anything_is_written(
+        duck_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    book = good_book(tmp_path / "book")
+    names = ["李娟", "王芳", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴军", "徐丽"]
+    write_table(book, "customers", [customer(f"C{k + 1}", full_name=name)
+                                    for k, name in enumerate(names)])
+    path = book / "customers.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    with pytest.raises(SourceError, match=r"customers.csv is not UTF-8: 11 of .* GB18030"):
+        load_portfolio(app=duck_app, source=book, progress=False)
+    assert count(duck_app, "customers") == 0 and count(duck_app, "loans") == 0
+    # one name short of the threshold: stray lines, quarantined one by one
+    write_table(book, "customers", [customer(f"C{k + 1}", full_name=name)
+                                    for k, name in enumerate(names[:9])]
+                + [customer("C10", full_name="Ann Lee"), customer("C11", full_name="Bo Li")])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("gbk"))
+    report = load_portfolio(app=duck_app, source=book, progress=False)
+    assert report.table("customers").quarantined == 9
 
 
 def test_missing_required_column_stops_before_anything_is_written(duck_app,  # type: ignore[no-untyped-def]

@@ -17,8 +17,10 @@ Nothing is written before every file's header has been checked.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -397,16 +399,32 @@ class PortfolioLoader:
             CREATE OR REPLACE TEMP TABLE raw_{table} AS
             SELECT rn0, json_object({raw_cols}) AS row_json FROM ({read.sql}) r
             SEMI JOIN dec_{table} d ON d.rn0 = r.rn0 AND d.status = 'quarantined'""")
+        none = "(SELECT NULL::BIGINT AS rn, NULL AS line, NULL::BIGINT AS at_byte) "
         reader = self.con.execute(f"""
-            SELECT d.rn, d.reason, coalesce(r.row_json, json_object('line', j.line))
+            SELECT d.rn, d.reason, coalesce(r.row_json, json_object('line', j.line)),
+                   j.at_byte
             FROM dec_{table} d
             LEFT JOIN raw_{table} r ON r.rn0 = d.rn0
-            LEFT JOIN {self.rejected.get(table, '(SELECT NULL::BIGINT AS rn, NULL AS line) ')}
-                 j ON d.rn0 IS NULL AND j.rn = d.rn
+            LEFT JOIN {self.rejected.get(table, none)} j ON d.rn0 IS NULL AND j.rn = d.rn
             WHERE d.status = 'quarantined' ORDER BY d.rn""")
-        while rows := reader.fetchmany(10_000):
-            for rn, reason, row_json in rows:
-                yield source.path.name, int(rn), str(reason), str(row_json)
+        with source.path.open("rb") as raw:
+            while rows := reader.fetchmany(10_000):
+                for rn, reason, row_json, at_byte in rows:
+                    if at_byte is not None and "INVALID ENCODING" in reason:
+                        row_json = _raw_line_json(raw, int(at_byte))
+                    yield source.path.name, int(rn), str(reason), str(row_json)
+
+
+def _raw_line_json(raw: Any, at_byte: int) -> str:
+    """A line that is not UTF-8, exactly as the file holds it: its bytes in base64, and
+    as text with the bytes that are not UTF-8 written as ``\\xNN``."""
+    raw.seek(max(at_byte, 0))
+    line = raw.readline(1 << 20).rstrip(b"\r\n")
+    if not line:  # after a CRLF line the position given is that of its LF
+        line = raw.readline(1 << 20).rstrip(b"\r\n")
+    return json.dumps({"line": line.decode("utf-8", "backslashreplace"),
+                       "line_base64": base64.b64encode(line).decode("ascii")},
+                      ensure_ascii=False)
 
 
 def encode_contacts(rows: list[dict[str, Any]], keyring: KeyRing,

@@ -74,6 +74,7 @@ def read_header(con: duckdb.DuckDBPyConnection, source: SourceFile, *,
             names = [c.strip() for c in rel.columns]
         else:
             names = _csv_header(source.path)
+            check_encoding(source.path)
     except (duckdb.Error, UnicodeDecodeError, csv.Error) as exc:
         raise SourceError(f"{source.path.name}: cannot read the file header: "
                           f"{str(exc).splitlines()[0]}", field=source.table) from exc
@@ -91,6 +92,50 @@ def _csv_header(path: Path) -> list[str]:
         first = fh.readline(1 << 20)
     text = first.decode("utf-8-sig").rstrip("\r\n")
     return [c.strip() for c in next(csv.reader([text]))]
+
+
+#: How much of a CSV file the encoding check reads, and how many lines that are not UTF-8
+#: it takes there (at least half of the lines with non-ASCII bytes) to call the whole file
+#: another encoding; fewer are stray lines, quarantined one by one.
+ENCODING_SAMPLE = 1 << 20
+ENCODING_LINES = 10
+
+
+def check_encoding(path: Path) -> None:
+    """Stop on a CSV file written in another encoding than UTF-8 (a GBK export, say)
+    before anything is loaded, instead of quarantining every line with Chinese text."""
+    with path.open("rb") as fh:
+        sample = fh.read(ENCODING_SAMPLE)
+    if len(sample) == ENCODING_SAMPLE:
+        sample = sample[:sample.rfind(b"\n") + 1]
+    try:
+        sample.decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
+    bad, wide, first = 0, 0, 0
+    for number, line in enumerate(sample.splitlines(), start=1):
+        if line.isascii():
+            continue
+        wide += 1
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad += 1
+            first = first or number
+    if bad < ENCODING_LINES or bad * 2 < wide:
+        return
+    try:
+        sample.decode("gb18030")
+    except UnicodeDecodeError:
+        guess = "it is in another encoding"
+    else:
+        guess = "it reads as GB18030 (GBK)"
+    raise SourceError(
+        f"{path.name} is not UTF-8: {bad:,} of the first {wide:,} lines with non-ASCII "
+        f"text are not (first on line {first}); {guess}. The format asks for UTF-8: "
+        f"convert the file (e.g. iconv -f GB18030 -t UTF-8) and load again; nothing was "
+        f"loaded", field=path.stem)
 
 
 def _csv_options() -> str:
@@ -128,7 +173,8 @@ def numbered(source: SourceFile, wanted: tuple[str, ...]) -> NumberedRead:
 def renumber(con: duckdb.DuckDBPyConnection, *, table: str, rejects: str | None) -> str | None:
     """Correct ``rn`` of ``table`` (made with ``rn = rn0``) to count the rejected rows.
 
-    Returns the name of a table of rejected rows (``rn``, ``reason``, ``line``) or None.
+    Returns the name of a table of rejected rows (``rn``, ``reason``, ``line``, and
+    ``at_byte``: where the line starts in the file) or None.
     Rejected rows are rare: with none, ``rn`` is ``rn0``.
     """
     if rejects is None or not con.execute(f"SELECT count(*) FROM {rejects}").fetchall()[0][0]:
@@ -137,7 +183,9 @@ def renumber(con: duckdb.DuckDBPyConnection, *, table: str, rejects: str | None)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {bad} AS
         SELECT line - 1 AS rn, string_agg(DISTINCT error_type || ': ' || error_message, '; ')
-                   AS reason, first(csv_line) AS line
+                   AS reason, first(csv_line) AS line,
+               -- counted from 1, so the line starts one byte earlier
+               min(line_byte_position) - 1 AS at_byte
         FROM {rejects} GROUP BY line""")
     # Good row number rn0 sits after every rejected row r whose good rows before it
     # (r - its rank among rejected rows) are fewer than rn0.
