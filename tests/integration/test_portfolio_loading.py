@@ -174,6 +174,13 @@ def test_a_file_in_another_encoding_stops_the_load_before_anything_is_written(
     with pytest.raises(SourceError, match=r"customers.csv is not UTF-8: 11 of .* GB18030"):
         load_portfolio(app=duck_app, source=book, progress=False)
     assert count(duck_app, "customers") == 0 and count(duck_app, "loans") == 0
+    # a Latin code page is not taken for GBK
+    write_table(book, "customers", [customer(f"C{k + 1}", full_name=f"Jörg Müller {k}")
+                                    for k in range(11)])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    with pytest.raises(SourceError, match=r"not UTF-8: 11 of .*another encoding") as caught:
+        load_portfolio(app=duck_app, source=book, progress=False)
+    assert "GB18030" not in str(caught.value)
     # one name short of the threshold: stray lines, quarantined one by one
     write_table(book, "customers", [customer(f"C{k + 1}", full_name=name)
                                     for k, name in enumerate(names[:9])]

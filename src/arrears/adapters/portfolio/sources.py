@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,17 +126,30 @@ def check_encoding(path: Path) -> None:
             first = first or number
     if bad < ENCODING_LINES or bad * 2 < wide:
         return
-    try:
-        sample.decode("gb18030")
-    except UnicodeDecodeError:
-        guess = "it is in another encoding"
+    if _looks_gbk(sample):
+        guess, how = "it reads as GB18030 (GBK)", "convert the file (iconv -f GB18030 -t UTF-8)"
     else:
-        guess = "it reads as GB18030 (GBK)"
+        guess, how = "it is in another encoding", "convert the file"
     raise SourceError(
         f"{path.name} is not UTF-8: {bad:,} of the first {wide:,} lines with non-ASCII "
         f"text are not (first on line {first}); {guess}. The format asks for UTF-8: "
-        f"convert the file (e.g. iconv -f GB18030 -t UTF-8) and load again; nothing was "
-        f"loaded", field=path.stem)
+        f"{how} and load again; nothing was loaded", field=path.stem)
+
+
+_GBK_PAIR = re.compile(rb"[\xa1-\xfe][\xa1-\xfe]")
+_HIGH = re.compile(rb"[\x80-\xff]")
+
+
+def _looks_gbk(sample: bytes) -> bool:
+    """Chinese text in GBK/GB18030: it decodes, and its bytes above ASCII come in pairs of
+    the common range (where GB2312's characters lie); text in a Latin code page has
+    single accented bytes between ASCII letters instead."""
+    try:
+        sample.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    high = len(_HIGH.findall(sample))
+    return high > 0 and 2 * len(_GBK_PAIR.findall(sample)) >= 0.9 * high
 
 
 def _csv_options() -> str:
