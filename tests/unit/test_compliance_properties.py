@@ -133,11 +133,12 @@ def _event(minute: int, channel: str, result: str, debt: str | None,
 # a conversation about no debt in particular counts for the debt called about (us)
 @example("us", 1800, "-05:00", PHONES[1], None, [_event(-600, "call", "conversation", None)],
          True, "call", "L1")
-# visits are conversations (cn, gb), calls the customer started are not
+# visits are conversations (cn, gb)
 @example("cn", 600, "+08:00", PHONES[0], None,
          [_event(m, "visit", "conversation", "L2") for m in (60, 120, 180)], True, "visit",
          "L1")
-# calls that reached voicemail count as attempts (gb: three a day)
+# calls that reached voicemail count as attempts (gb: three a day), a call the customer
+# started does not
 @example("gb", 1200, "Z", PHONES[2], None,
          [_event(900, "call", "conversation", "L2", "customer"),
           *(_event(m, "call", "voicemail", None) for m in (1000, 1050, 1100))], True, "call",
