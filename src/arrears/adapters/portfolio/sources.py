@@ -75,7 +75,7 @@ def read_header(con: duckdb.DuckDBPyConnection, source: SourceFile, *,
             names = [c.strip() for c in rel.columns]
         else:
             names = _csv_header(source.path)
-            check_encoding(source.path)
+            check_encoding(source.path, table=source.table)
     except (duckdb.Error, UnicodeDecodeError, csv.Error) as exc:
         raise SourceError(f"{source.path.name}: cannot read the file header: "
                           f"{str(exc).splitlines()[0]}", field=source.table) from exc
@@ -102,7 +102,7 @@ ENCODING_SAMPLE = 1 << 20
 ENCODING_LINES = 10
 
 
-def check_encoding(path: Path) -> None:
+def check_encoding(path: Path, *, table: str) -> None:
     """Stop on a CSV file written in another encoding than UTF-8 (a GBK export, say)
     before anything is loaded, instead of quarantining every line with Chinese text."""
     with path.open("rb") as fh:
@@ -133,7 +133,7 @@ def check_encoding(path: Path) -> None:
     raise SourceError(
         f"{path.name} is not UTF-8: {bad:,} of the first {wide:,} lines with non-ASCII "
         f"text are not (first on line {first}); {guess}. The format asks for UTF-8: "
-        f"{how} and load again; nothing was loaded", field=path.stem)
+        f"{how} and load again; nothing was loaded", field=table)
 
 
 _GBK_PAIR = re.compile(rb"[\xa1-\xfe][\xa1-\xfe]")
