@@ -4,14 +4,20 @@ Plain code instead of a validation library: a dialler list is decided at tens of
 of scenarios a second, and every error must name its field. Timestamps are parsed once per
 distinct string (bounded caches); history events become compact tuples with the time in
 UTC seconds, and events older than anything a rule can look at are skipped unread.
+
+The usual history (every field present, times written to the second in offsets met
+before) is read by a compiled reader, ``_history.pyx``, when the install built it; it
+answers exactly as ``_plain_events`` here does or leaves the history to it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from bisect import bisect_left
 from datetime import date, datetime, timedelta
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from arrears.domain.compliance.model import (
@@ -26,6 +32,25 @@ from arrears.domain.compliance.model import (
 )
 from arrears.domain.compliance.packs import OptionError, parse_hhmm
 from arrears.domain.compliance.zones import as_local, midnight
+
+
+def compiled_history_reader(module: Any = None) -> Any:
+    """``_history.plain_events`` when that module (or ``module``) is built from the source
+    beside it, else None: installed without a C compiler, or the source changed since the
+    build. Histories are then read in Python alone, with the same results."""
+    if module is None:
+        try:
+            from arrears.domain.compliance import _history as module
+        except ImportError:
+            return None
+    source = Path(__file__).with_name("_history.pyx")
+    if source.is_file() and (hashlib.sha256(source.read_bytes()).hexdigest()
+                             != getattr(module, "SOURCE_SHA256", None)):
+        return None
+    return module.plain_events
+
+
+_compiled_events = compiled_history_reader()
 
 _fromiso = datetime.fromisoformat
 _CACHE_LIMIT = 1 << 17
@@ -79,10 +104,10 @@ def utc_naive(value: str) -> datetime | None:
     if offset is not None:
         try:
             local = _fromiso(value[:19])
-        except ValueError:
+            if local.tzinfo is None:
+                return local - offset
+        except (ValueError, OverflowError):
             return None
-        if local.tzinfo is None:
-            return local - offset
     try:
         at = _fromiso(value)
     except ValueError:
@@ -92,7 +117,10 @@ def utc_naive(value: str) -> datetime | None:
         return None
     if len(value) > 19 and value[19] in "+-Z" and value[10] in "T ":
         _OFFSETS[value[19:]] = offset
-    return at.replace(tzinfo=None) - offset
+    try:
+        return at.replace(tzinfo=None) - offset
+    except OverflowError:  # in UTC before year 1 or after 9999
+        return None
 
 
 _WRITTEN: dict[str, timedelta | None] = {}
@@ -395,6 +423,11 @@ def parse_history(raw: Any, floor: Floor = NO_FLOOR) -> list[tuple[Any, ...]]:
         return []
     if type(raw) is not list:
         raise ScenarioError("history", "expected a list")
+    if _compiled_events is not None:
+        plain = _compiled_events(raw, floor.day, floor.text, floor.suffix, floor.utc,
+                                 _OFFSETS, CHANNELS, RESULTS, INBOUND)
+        if plain is not None:
+            return plain
     plain = _plain_events(raw, floor)
     if plain is not None:
         return plain
@@ -474,7 +507,7 @@ def _plain_events(raw: list[Any], floor: Floor) -> list[tuple[Any, ...]] | None:
             when = fromiso(at[:19])
             if offset is None or when.tzinfo is not None:
                 return None
-            when -= offset
+            when -= offset  # OverflowError: in UTC before year 1 or after 9999
             if when < lowest:
                 continue
             if (channel not in CHANNELS or result not in RESULTS
@@ -483,7 +516,7 @@ def _plain_events(raw: list[Any], floor: Floor) -> list[tuple[Any, ...]] | None:
                 return None
             append((when, channel, party or "self", cid, value, debt, result, by in INBOUND,
                     ev.get("with_consent") is True))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
     return out
 
