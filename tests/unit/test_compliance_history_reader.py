@@ -26,7 +26,7 @@ from arrears.domain.compliance.parse import (
     history_floor,
     parse_history,
 )
-from arrears.domain.compliance.zones import candidate_zones
+from arrears.domain.compliance.zones import candidate_zones, zone
 from tests.conftest import IN_CI
 
 reader = parse._compiled_events
@@ -264,3 +264,34 @@ def test_a_time_before_year_one_in_utc_is_an_error_not_a_crash() -> None:
         with pytest.raises(ScenarioError) as caught:
             parse_history([event])
         assert caught.value.field == "history[0].at"
+
+
+#: zones whose clocks change, some at midnight itself (Santiago), by half an hour (Lord
+#: Howe), or never (Kathmandu's quarter hour)
+FLOOR_ZONES = ("America/New_York", "America/Santiago", "Australia/Lord_Howe",
+               "Europe/London", "Asia/Kathmandu", "Asia/Shanghai", "Pacific/Honolulu")
+#: days on which some of those zones change their clocks, and an ordinary one
+FLOOR_DAYS = (datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC),
+              datetime(2026, 9, 6, tzinfo=UTC), datetime(2026, 10, 25, tzinfo=UTC),
+              datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
+
+
+@settings(max_examples=300, deadline=None)
+# the minute before London's midnight, then midnight itself: a new day, a new floor
+@example({"Europe/London"}, 1, FLOOR_DAYS[-1], [(-1, "+00:00"), (0, "+00:00")])
+@given(st.sets(st.sampled_from(FLOOR_ZONES), min_size=1, max_size=3),
+       st.sampled_from([0, 1, 7]), st.sampled_from(FLOOR_DAYS),
+       st.lists(st.tuples(st.integers(min_value=-36 * 60, max_value=36 * 60),
+                          st.sampled_from(OFFSETS)), min_size=1, max_size=40))
+def test_a_remembered_floor_is_the_floor_computed_afresh(
+        names: set[str], days: int, around: datetime, attempts: list[tuple[int, str]]) -> None:
+    """A dialler list in time order and out of it, across days on which clocks change: the
+    floor the caches give is always the one computed for that attempt alone."""
+    parse.clear_caches()
+    zones = tuple(zone(name) for name in sorted(names))
+    for minute, offset in attempts:
+        tz = UTC if offset == "Z" else datetime.strptime(offset, "%z").tzinfo
+        at = (around + timedelta(minutes=minute)).astimezone(tz)
+        raw_at = at.isoformat().replace("+00:00", "Z") if offset == "Z" else at.isoformat()
+        suffix = raw_at[19:]
+        assert history_floor(at, raw_at, zones, days) == parse._floor(at, zones, days, suffix)

@@ -58,6 +58,9 @@ _AT_CACHE: dict[str, datetime] = {}
 #: UTC offsets by how timestamps write them (``+08:00``, ``Z``), from well-formed ones only
 _OFFSETS: dict[str, timedelta] = {}
 _FLOOR_CACHE: dict[tuple[Any, ...], Floor] = {}
+#: (zones, days, offset as written) -> spans of time in which no candidate zone passes
+#: midnight, written in that offset to the second, each with the floor that holds in it
+_FLOOR_SPANS: dict[tuple[Any, ...], list[tuple[str, str, Floor]]] = {}
 
 
 class ScenarioError(ValueError):
@@ -74,6 +77,7 @@ def clear_caches() -> None:
     _AT_CACHE.clear()
     _OFFSETS.clear()
     _FLOOR_CACHE.clear()
+    _FLOOR_SPANS.clear()
 
 
 def parse_at(value: Any, field: str) -> datetime:
@@ -176,27 +180,76 @@ _BACK = [timedelta(days=n) for n in range(64)]
 def history_floor(at: datetime, raw_at: Any, zones: tuple[Any, ...], days: int) -> Floor:
     """Where history stops mattering for an attempt at ``at`` (written ``raw_at``) whose
     rules look back ``days`` local days before the attempt's day in ``zones``."""
-    suffix = ""
-    if type(raw_at) is str and len(raw_at) > 19 and raw_at[10] == "T" and raw_at[19] in "+-Z":
-        suffix = raw_at[19:]
+    if type(raw_at) is not str or len(raw_at) <= 19 or raw_at[10] != "T" or (
+            raw_at[19] not in "+-Z"):
+        return _floor(at, zones, days, "")
+    suffix = raw_at[19:]
+    # The floor moves only when a candidate zone passes midnight: a dialler list of one
+    # day needs a few floors per set of zones. Times written to the second in one offset
+    # compare as text.
+    written = len(raw_at) == 25 and raw_at[4] == "-" and raw_at[7] == "-" and (
+        raw_at[13] == ":" and raw_at[16] == ":")
+    if written:
+        spans = _FLOOR_SPANS.get((zones, days, suffix))
+        if spans is not None:
+            for start, end, found in spans:
+                if start <= raw_at < end:
+                    return found
     # Local midnights fall on whole minutes: the minute the attempt is written in, with
     # its offset, settles every zone's local date.
-    key = (zones, days, raw_at[:16], suffix) if suffix else None
-    found = _FLOOR_CACHE.get(key) if key else None  # type: ignore[arg-type]
+    key = (zones, days, raw_at[:16], suffix)
+    found = _FLOOR_CACHE.get(key)
     if found is None:
-        back = _BACK[days] if days < len(_BACK) else timedelta(days=days)
-        utc = min(midnight(tz, at.astimezone(tz).date() - back) for tz in zones)
-        text = ""
-        if suffix:
-            # whole seconds, rounded down: still a floor
-            text = as_local(utc, at.tzinfo).isoformat()[:19] + suffix
-        day = (utc - _ONE_DAY).date().isoformat() if utc > datetime(1, 1, 2) else ""
-        found = Floor(utc, text, suffix, day)
-        if key:
-            if len(_FLOOR_CACHE) >= 65536:
-                _FLOOR_CACHE.clear()
-            _FLOOR_CACHE[key] = found
+        found = _floor(at, zones, days, suffix)
+        if len(_FLOOR_CACHE) >= 65536:
+            _FLOOR_CACHE.clear()
+        _FLOOR_CACHE[key] = found
+    if written:
+        _remember_span(at, zones, (zones, days, suffix), found)
     return found
+
+
+def _remember_span(at: datetime, zones: tuple[Any, ...], key: tuple[Any, ...],
+                   found: Floor) -> None:
+    """Remember the span around ``at`` in which every zone keeps its local date (from the
+    latest of their midnights before ``at`` to the earliest after it), written like
+    ``at`` to the second: ``found`` holds all through it. Nothing is remembered when a
+    zone changes its offset that day (its midnights are then not where the clock says)."""
+    start = end = None
+    for tz in zones:
+        local = at.astimezone(tz)
+        day = local.date()
+        first, last = midnight(tz, day), midnight(tz, day + _ONE_DAY)
+        offset = local.utcoffset()
+        if (as_local(first, tz).utcoffset() != offset
+                or as_local(last, tz).utcoffset() != offset):
+            return
+        if start is None or first > start:
+            start = first
+        if end is None or last < end:
+            end = last
+    if start is None or end is None:
+        return
+    spans = _FLOOR_SPANS.get(key)
+    if spans is None:
+        if len(_FLOOR_SPANS) >= 4096:
+            _FLOOR_SPANS.clear()
+        spans = _FLOOR_SPANS[key] = []
+    elif len(spans) >= 4:
+        del spans[0]
+    spans.append((as_local(start, at.tzinfo).isoformat()[:19],
+                  as_local(end, at.tzinfo).isoformat()[:19], found))
+
+
+def _floor(at: datetime, zones: tuple[Any, ...], days: int, suffix: str) -> Floor:
+    back = _BACK[days] if days < len(_BACK) else timedelta(days=days)
+    utc = min(midnight(tz, at.astimezone(tz).date() - back) for tz in zones)
+    text = ""
+    if suffix:
+        # whole seconds, rounded down: still a floor
+        text = as_local(utc, at.tzinfo).isoformat()[:19] + suffix
+    day = (utc - _ONE_DAY).date().isoformat() if utc > datetime(1, 1, 2) else ""
+    return Floor(utc, text, suffix, day)
 
 
 def _str(value: Any, field: str, *, required: bool = False) -> str | None:
