@@ -1,8 +1,8 @@
 """The compiled part of the package (everything else is declared in pyproject.toml).
 
-The contact history reader of the compliance engine is compiled with Cython. It is
-optional: without a C compiler the package installs without it and the engine reads
-histories in Python, with the same results. The build records the SHA-256 of the source
+The compliance engine's reading and counting of contact histories is compiled with Cython.
+It is optional: without a C compiler the package installs without it and the engine does
+that work in Python, with the same results. The build records the SHA-256 of the source
 it compiled, so that a build older than its source is never used (see ``parse.py``).
 """
 

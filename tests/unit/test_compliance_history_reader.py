@@ -1,4 +1,5 @@
-"""The compiled history reader reads exactly as the Python one does, or leaves it to Python.
+"""The compiled history reader reads exactly as the Python one does, or leaves it to Python;
+the compiled counters count as the Python ones.
 
 ``_history.plain_events`` must return what ``parse._plain_events`` returns for the same
 history and floor, or None ("read it in Python"). It must never answer where the Python
@@ -17,7 +18,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from arrears.domain.compliance import parse
+from arrears.domain.compliance import engine, parse
+from arrears.domain.compliance.kernel import compiled_kernel
 from arrears.domain.compliance.model import CHANNELS, INBOUND, RESULTS
 from arrears.domain.compliance.parse import (
     NO_FLOOR,
@@ -233,9 +235,11 @@ def test_a_build_older_than_its_source_is_not_used() -> None:
     stale = type(_history)("stale")
     stale.SOURCE_SHA256 = "0" * 64  # type: ignore[attr-defined]
     stale.plain_events = _history.plain_events  # type: ignore[attr-defined]
-    assert parse.compiled_history_reader(stale) is None
-    assert parse.compiled_history_reader(_history) is reader
-    assert parse.compiled_history_reader() is reader
+    assert compiled_kernel(stale) is None
+    assert compiled_kernel(_history) is _history
+    assert compiled_kernel() is _history
+    assert parse._compiled_events is _history.plain_events
+    assert engine._compiled_tally is _history.tally
 
 
 def test_the_floor_is_in_utc_whatever_zone() -> None:
@@ -295,3 +299,36 @@ def test_a_remembered_floor_is_the_floor_computed_afresh(
         raw_at = at.isoformat().replace("+00:00", "Z") if offset == "Z" else at.isoformat()
         suffix = raw_at[19:]
         assert history_floor(at, raw_at, zones, days) == parse._floor(at, zones, days, suffix)
+
+
+tuple_events = st.tuples(
+    st.datetimes(min_value=datetime(2026, 11, 20), max_value=datetime(2026, 11, 29)),
+    st.sampled_from(["call", "call", "sms", "email", "visit", "letter"]),
+    st.sampled_from(["self", "guarantor", "spouse", "attorney"]),
+    st.sampled_from(["K1", "K2", None]), st.sampled_from(["+8613812345678", "+1212", None]),
+    st.sampled_from(["L1", "L2", None]),
+    st.sampled_from(["conversation", "no_answer", "voicemail", "busy", "not_connected",
+                     "message"]),
+    st.booleans(), st.booleans())
+
+
+@needs_reader
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["cn", "gb", "us"]), st.lists(tuple_events, max_size=25),
+       st.sampled_from(["+8613812345678", None]), st.sampled_from(["K1", None]),
+       st.sampled_from(["L1", "L2", None]))
+def test_the_compiled_counters_count_as_python(pack: str, history: list[Any], value: Any,
+                                               cid: Any, debt: Any) -> None:
+    from arrears.domain.compliance import _history, rules_for
+    from arrears.domain.compliance.model import BORROWER_PARTIES, NOT_CONNECTED, Attempt
+
+    attempt = Attempt(at=BASE, channel="call", contact_id=cid, contact_value=value,
+                      debt_id=debt)
+    ctx = engine.Ctx(rules_for(pack, None), attempt, engine.Customer(country="CN"), history,
+                     ())
+    compiled = _history.tally(pack, history, value, cid, debt, BORROWER_PARTIES,
+                              NOT_CONNECTED)
+    assert compiled == engine._TALLIES[pack](ctx)
+    if history:  # events that are not the engine's tuples: counted in Python
+        assert _history.tally(pack, [list(ev) for ev in history], value, cid, debt,
+                              BORROWER_PARTIES, NOT_CONNECTED) is None

@@ -11,6 +11,8 @@ history and floor, or None whenever the history is anything but that plain case:
 timestamp written another way, a field left out, a value of another type, an offset not
 seen before. None only means "read it in Python": ``parse.parse_history`` then does, and
 names any error. Property tests hold the two readings equal.
+
+``tally`` counts the parsed events as ``engine._tally_*`` do, for the pack's counters.
 """
 
 from cpython.datetime cimport (
@@ -208,3 +210,61 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
         out.append((moment, channel, party or "self", cid, value, debt, result,
                     by in inbound, (<dict>ev).get("with_consent") is True))
     return out
+
+
+def tally(str pack, object history, object value, object cid, object debt,
+          frozenset borrower, frozenset not_connected):
+    """``engine._TALLIES[pack]`` for an attempt to ``value`` / ``cid`` about ``debt``: the
+    sorted times of the events each counter of the pack counts (see ``engine._tally_*``),
+    or None ("count in Python") for a pack it does not know or events that are not
+    tuples."""
+    cdef list first = [], second = []
+    for item in history:
+        if type(item) is not tuple or len(<tuple>item) < 9:
+            return None
+    cdef tuple ev
+    cdef bint anyone = value is None and cid is None
+    cdef object result, party, channel
+    if pack == "cn":
+        names = ("unanswered", "conversations")
+        for item in history:
+            ev = <tuple>item
+            if ev[7]:
+                continue  # the customer called us
+            result, channel = ev[6], ev[1]
+            if result == "conversation":
+                if ev[2] in borrower and (channel == "call" or channel == "visit"):
+                    second.append(ev[0])
+            elif channel == "call" and (anyone or (value is not None and ev[4] == value)
+                                        or (cid is not None and ev[3] == cid)):
+                first.append(ev[0])
+    elif pack == "gb":
+        names = ("borrower_calls", "conversations")
+        for item in history:
+            ev = <tuple>item
+            if ev[7] or ev[2] not in borrower:
+                continue
+            channel = ev[1]
+            if channel == "call":
+                first.append(ev[0])
+            if ev[6] == "conversation" and (channel == "call" or channel == "visit"):
+                second.append(ev[0])
+    elif pack == "us":
+        names = ("debt_calls", "debt_conversations")
+        for item in history:
+            ev = <tuple>item
+            if ev[1] != "call" or ev[7] or (debt is not None and ev[5] is not None
+                                             and ev[5] != debt):
+                continue
+            result = ev[6]
+            if result in not_connected:
+                continue
+            if not ev[8]:
+                first.append(ev[0])
+            if result == "conversation" and ev[2] in borrower:
+                second.append(ev[0])
+    else:
+        return None
+    first.sort()
+    second.sort()
+    return {names[0]: first, names[1]: second}

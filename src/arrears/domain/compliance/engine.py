@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from arrears.domain.compliance.kernel import compiled_kernel
 from arrears.domain.compliance.model import (
     BORROWER_PARTIES,
     NOT_CONNECTED,
@@ -137,8 +138,19 @@ def _counted(ctx: Ctx, name: str) -> list[datetime]:
     if tally is None:
         if not ctx.history:
             return _NONE
-        tally = ctx.tally = _TALLIES[ctx.rules.name](ctx)
+        if _compiled_tally is not None:
+            a = ctx.attempt
+            tally = _compiled_tally(ctx.rules.name, ctx.history, a.contact_value,
+                                    a.contact_id, a.debt_id, BORROWER_PARTIES, NOT_CONNECTED)
+        if tally is None:
+            tally = _TALLIES[ctx.rules.name](ctx)
+        ctx.tally = tally
     return tally[name]
+
+
+_kernel = compiled_kernel()
+#: ``_TALLIES`` compiled (``_history.tally``), when built
+_compiled_tally = _kernel.tally if _kernel is not None else None
 
 
 # ---------------------------------------------------------------- helpers

@@ -12,14 +12,13 @@ answers exactly as ``_plain_events`` here does or leaves the history to it.
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_left
 from datetime import date, datetime, timedelta
 from itertools import compress, islice, repeat
 from operator import itemgetter, le
-from pathlib import Path
 from typing import Any, NamedTuple
 
+from arrears.domain.compliance.kernel import compiled_kernel
 from arrears.domain.compliance.model import (
     CHANNELS,
     FLAGS,
@@ -33,24 +32,8 @@ from arrears.domain.compliance.model import (
 from arrears.domain.compliance.packs import OptionError, parse_hhmm
 from arrears.domain.compliance.zones import as_local, midnight
 
-
-def compiled_history_reader(module: Any = None) -> Any:
-    """``_history.plain_events`` when that module (or ``module``) is built from the source
-    beside it, else None: installed without a C compiler, or the source changed since the
-    build. Histories are then read in Python alone, with the same results."""
-    if module is None:
-        try:
-            from arrears.domain.compliance import _history as module
-        except ImportError:
-            return None
-    source = Path(__file__).with_name("_history.pyx")
-    if source.is_file() and (hashlib.sha256(source.read_bytes()).hexdigest()
-                             != getattr(module, "SOURCE_SHA256", None)):
-        return None
-    return module.plain_events
-
-
-_compiled_events = compiled_history_reader()
+_kernel = compiled_kernel()
+_compiled_events = _kernel.plain_events if _kernel is not None else None
 
 _fromiso = datetime.fromisoformat
 _CACHE_LIMIT = 1 << 17
