@@ -7,7 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from arrears.domain.compliance.kernel import compiled_kernel
 from arrears.entrypoints.cli import app
+from tests.conftest import IN_CI
 
 SPEC_SCENARIO = {
     "id": "s1", "options": {"quiet_start": "21:00"},
@@ -59,6 +61,8 @@ def test_bench_prints_its_figures_as_json() -> None:
     assert figures["seconds"] > 0 and figures["clock"] == "cpu"
     assert figures["engine_decisions_per_second"] > 0
     assert figures["jsonl_decisions_per_second"] > 0
+    assert figures["compiled"] is (compiled_kernel() is not None)
+    assert figures["compiled"] or not IN_CI  # CI measures what a lender installs
 
 
 def test_each_pack_has_its_own_scenarios() -> None:
