@@ -45,7 +45,8 @@ cdef long long _US_PER_SEC = 1000000LL
 #: 0001-01-01T00:00:00 and 9999-12-31T23:59:59.999999 in microseconds since 1970
 cdef long long _MIN_US = -62135596800000000LL
 cdef long long _MAX_US = 253402300799999999LL
-cdef int[13] _MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+#: days in each month (1-12) of a common year; the rest pads the table to 16
+cdef int[16] _MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0]
 
 
 cdef inline long long _days_from_civil(long long y, long long m, long long d) noexcept:
@@ -90,7 +91,7 @@ cdef inline bint _local_us(str at, long long *out) noexcept:
     if y < 1 or mo < 1 or mo > 12 or d < 1 or h < 0 or h > 23 or mi < 0 or mi > 59 or (
             s < 0 or s > 59):
         return False
-    last = _MONTH_DAYS[mo]
+    last = _MONTH_DAYS[mo & 15]
     if mo == 2 and (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
         last = 29
     if d > last:
