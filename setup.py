@@ -3,7 +3,8 @@
 The compliance engine's reading and counting of contact histories is compiled with Cython.
 It is optional: without a C compiler the package installs without it and the engine does
 that work in Python, with the same results. The build records the SHA-256 of the source
-it compiled, so that a build older than its source is never used (see ``parse.py``).
+it compiled, so that a build older than its source is never used
+(``arrears.domain.compliance.kernel``).
 """
 
 import hashlib
@@ -15,7 +16,6 @@ from setuptools.command.build_ext import build_ext
 
 SOURCE = "src/arrears/domain/compliance/_history.pyx"
 SHA = hashlib.sha256((Path(__file__).parent / SOURCE).read_bytes()).hexdigest()
-
 
 
 class OptionalBuildExt(build_ext):
