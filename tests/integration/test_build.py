@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import IN_CI
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,6 +23,8 @@ def _build(tree: Path, compiler: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_without_a_c_compiler_the_build_goes_on_and_the_engine_works(tmp_path: Path) -> None:
+    if not (shutil.which(os.environ.get("CC", "cc")) or IN_CI):
+        pytest.skip("no C compiler to compare with (outside CI)")
     tree = tmp_path / "arrears"
     tree.mkdir()
     for name in ("setup.py", "pyproject.toml", "README.md"):
