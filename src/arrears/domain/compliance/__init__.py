@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from arrears.domain.compliance.engine import decide, explain
+from arrears.domain.compliance.engine import decide, decide_unread, explain
 from arrears.domain.compliance.model import Attempt, Consent, Customer, Decision, Hit, Template
 from arrears.domain.compliance.packs import PACKS, OptionError, PackRules, get_pack, rules_for
 from arrears.domain.compliance.parse import (
@@ -53,11 +53,22 @@ def decision_json(scenario_id: Any, decision: Decision, locale: str = "en",
         return {"id": scenario_id, "decision": "allow", "rules": [], "explanation": text,
                 "local_time": local, "next_allowed_at": None, "pack": decision.pack,
                 "version": decision.version}
-    after = decision.next_allowed_at
+    after, hits = decision.next_allowed_at, decision.hits
+    # Decisions made from the compiled counts share their hits when they block for the
+    # same reasons (``engine.decide_unread``): their words are then written once.
+    words = _BLOCKED_TEXTS.get((id(hits), locale))
+    if words is None or words[0] is not hits or words[1] is not after:
+        words = (hits, after, explain(decision, locale), after.isoformat() if after else None)
+        if len(_BLOCKED_TEXTS) >= 16384:
+            _BLOCKED_TEXTS.clear()
+        _BLOCKED_TEXTS[(id(hits), locale)] = words
     return {"id": scenario_id, "decision": "block", "rules": list(decision.rules),
-            "explanation": explain(decision, locale), "local_time": local,
-            "next_allowed_at": after.isoformat() if after else None,
+            "explanation": words[2], "local_time": local, "next_allowed_at": words[3],
             "pack": decision.pack, "version": decision.version}
+
+
+#: (id of a decision's hits, locale) -> (hits, next allowed time, explanation, its text)
+_BLOCKED_TEXTS: dict[tuple[int, str], tuple[Any, ...]] = {}
 
 
 def error_json(scenario_id: Any, field: str, reason: str) -> dict[str, Any]:
@@ -84,9 +95,12 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
         customer = parse_customer(get("customer"), rules.country)
         zones = candidate_zones(customer.timezone, attempt.contact_value,
                                 customer.address_timezone, customer.country)
-        floor = history_floor(attempt.at, raw_attempt["at"], zones, rules.history_days)
-        history = parse_history(get("history"), floor)
-        decision = decide(rules, attempt, customer, history, zones)
+        raw_history = get("history")
+        decision = decide_unread(rules, attempt, customer, raw_history, zones)
+        if decision is None:
+            floor = history_floor(attempt.at, raw_attempt["at"], zones, rules.history_days)
+            history = parse_history(raw_history, floor)
+            decision = decide(rules, attempt, customer, history, zones)
     except ScenarioError as exc:
         return error_json(sid, exc.field, exc.reason)
     except UnknownZone as exc:

@@ -15,6 +15,9 @@ names any error. Property tests hold the two readings equal.
 ``tally`` counts the parsed events as ``engine._tally_*`` do, for the pack's counters.
 """
 
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from libc.stdlib cimport qsort
+from libc.string cimport memcmp
 from cpython.datetime cimport (
     datetime,
     datetime_day,
@@ -61,33 +64,48 @@ cdef inline long long _days_from_civil(long long y, long long m, long long d) no
     return era * 146097 + doe - 719468
 
 
-cdef inline int _digits(str s, Py_ssize_t at, Py_ssize_t n) noexcept:
-    """The number written by ``n`` ASCII digits at ``at``, or -1."""
+cdef extern from "Python.h":
+    bint PyUnicode_IS_READY(object o)
+    unsigned int PyUnicode_KIND(object o)
+    void *PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    int PyUnicode_1BYTE_KIND
+
+
+cdef inline const unsigned char *_latin1(str s) noexcept:
+    """The characters of ``s`` when each is one byte (every ASCII text), else NULL."""
+    if not PyUnicode_IS_READY(s) or PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND:
+        return NULL
+    return <const unsigned char *>PyUnicode_DATA(s)
+
+
+cdef inline int _digits(const unsigned char *s, int n) noexcept:
+    """The number written by ``n`` ASCII digits at ``s``, or -1."""
     cdef int value = 0
-    cdef Py_ssize_t i
-    cdef Py_UCS4 c
-    for i in range(at, at + n):
+    cdef int i
+    cdef unsigned char c
+    for i in range(n):
         c = s[i]
         if c < 48 or c > 57:
             return -1
-        value = value * 10 + (<int>c - 48)
+        value = value * 10 + (c - 48)
     return value
 
 
-cdef inline bint _local_us(str at, long long *out) noexcept:
-    """``at[:19]`` (``YYYY-MM-DDTHH:MM:SS``) as microseconds since 1970-01-01, taking the
-    written time as if it were UTC; False for anything ``datetime.fromisoformat`` might
-    read otherwise or refuse (the caller then leaves the history to Python)."""
+cdef inline bint _local_ascii(const unsigned char *at, long long *out) noexcept:
+    """The 19 characters at ``at`` (``YYYY-MM-DDTHH:MM:SS``) as microseconds since
+    1970-01-01, taking the written time as if it were UTC; False for anything
+    ``datetime.fromisoformat`` might read otherwise or refuse (the caller then leaves the
+    history to Python)."""
     cdef int y, mo, d, h, mi, s, last
-    if (at[4] != u"-" or at[7] != u"-" or at[10] != u"T" or at[13] != u":"
-            or at[16] != u":"):
-        return False
-    y = _digits(at, 0, 4)
-    mo = _digits(at, 5, 2)
-    d = _digits(at, 8, 2)
-    h = _digits(at, 11, 2)
-    mi = _digits(at, 14, 2)
-    s = _digits(at, 17, 2)
+    if at[4] != 45 or at[7] != 45 or at[10] != 84 or at[13] != 58 or at[16] != 58:
+        return False  # '-', '-', 'T', ':', ':'
+    y = _digits(at, 4)
+    mo = _digits(at + 5, 2)
+    d = _digits(at + 8, 2)
+    h = _digits(at + 11, 2)
+    mi = _digits(at + 14, 2)
+    s = _digits(at + 17, 2)
     if y < 1 or mo < 1 or mo > 12 or d < 1 or h < 0 or h > 23 or mi < 0 or mi > 59 or (
             s < 0 or s > 59):
         return False
@@ -98,6 +116,14 @@ cdef inline bint _local_us(str at, long long *out) noexcept:
         return False
     out[0] = ((_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * _US_PER_SEC)
     return True
+
+
+cdef inline bint _local_us(str at, long long *out) noexcept:
+    """``_local_ascii`` of a text of at least 19 characters."""
+    cdef const unsigned char *chars = _latin1(at)
+    if chars == NULL or PyUnicode_GET_LENGTH(at) < 19:
+        return False
+    return _local_ascii(chars, out)
 
 
 cdef inline long long _naive_us(datetime value) noexcept:
@@ -141,6 +167,23 @@ cdef inline bint _offset_us(object offset, long long *out) noexcept:
     out[0] = (timedelta_days(offset) * _US_PER_DAY + timedelta_seconds(offset) * _US_PER_SEC
               + timedelta_microseconds(offset))
     return True
+
+
+cdef inline bint _left_out(dict ev, object channel, object party, object cid, object value,
+                           object debt, object result, object by):
+    """A field of the spec's event left out (None where a value may be None)."""
+    return (channel is None or party is None and "party" not in ev or cid is None
+            and "contact_id" not in ev or value is None and "contact_value" not in ev
+            or debt is None and "debt_id" not in ev or result is None
+            or by is None and "initiated_by" not in ev)
+
+
+cdef inline bint _odd(object channel, object party, object result, object by,
+                      frozenset channels, frozenset results):
+    """A value the Python reading refuses (or reads otherwise)."""
+    return (type(channel) is not str or channel not in channels or type(result) is not str
+            or result not in results or (party is not None and type(party) is not str)
+            or (by is not None and type(by) is not str))
 
 
 def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict offsets,
@@ -189,10 +232,7 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
         debt = (<dict>ev).get("debt_id")
         result = (<dict>ev).get("result")
         by = (<dict>ev).get("initiated_by")
-        if (channel is None or party is None and "party" not in ev or cid is None
-                and "contact_id" not in ev or value is None and "contact_value" not in ev
-                or debt is None and "debt_id" not in ev or result is None
-                or by is None and "initiated_by" not in ev):
+        if _left_out(<dict>ev, channel, party, cid, value, debt, result, by):
             return None  # a field left out: Python names it
         if not _local_us(at, &local):
             return None
@@ -201,9 +241,7 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
             return None  # in UTC before year 1 or after 9999: Python says so
         if when < low:
             continue
-        if (type(channel) is not str or channel not in channels or type(result) is not str
-                or result not in results or (party is not None and type(party) is not str)
-                or (by is not None and type(by) is not str)):
+        if _odd(channel, party, result, by, channels, results):
             return None
         moment = _as_datetime(when)
         if moment is None:
@@ -269,3 +307,426 @@ def tally(str pack, object history, object value, object cid, object debt,
     first.sort()
     second.sort()
     return {names[0]: first, names[1]: second}
+
+
+# ------------------------------------------------------------------ the timed decision
+#
+# ``decide_timed`` is ``engine.decide`` for a plain attempt (a call to the borrower with
+# nothing on record: only the checks of time and counters can block), reading the
+# scenario's history as written. Local days come from a table of local midnights
+# (``ZoneDays``) in which every day of every candidate zone is 24 hours long: the local
+# time of day is then the time since the day's midnight, and day arithmetic is index
+# arithmetic. The engine builds no table across a change of offset; the decision is then
+# made in Python.
+
+cdef enum:
+    _MAX_ZONES = 32
+    _MAX_DAYS = 40
+
+cdef enum:
+    HOURS = 0
+    DAILY_FIRST = 1
+    DAILY_CONVERSATIONS = 2
+    SEVEN_IN_SEVEN = 3
+    CONVERSATION_PAUSE = 4
+
+#: what each pack's plain decision checks, in the pack's order
+cdef int[3][3] _ORDER = [[HOURS, DAILY_FIRST, DAILY_CONVERSATIONS],
+                         [HOURS, SEVEN_IN_SEVEN, CONVERSATION_PAUSE],
+                         [HOURS, DAILY_FIRST, DAILY_CONVERSATIONS]]
+
+
+cdef class ZoneDays:
+    """Local midnights (UTC microseconds) of the candidate zones on the same run of local
+    dates, day 0 being ``first_ordinal``; every day is 24 hours long in every zone."""
+
+    cdef int nz, nd
+    cdef long long mids[_MAX_ZONES][_MAX_DAYS]
+    cdef readonly long long first_ordinal
+    cdef readonly tuple zones
+    cdef readonly tuple names
+
+    def __init__(self, tuple zones, long long first_ordinal, list rows):
+        cdef int z, k
+        cdef list row
+        if not rows or len(rows) != len(zones) or len(rows) > _MAX_ZONES:
+            raise ValueError("one row of midnights per zone, at most 32 zones")
+        self.nz = len(rows)
+        self.nd = len(rows[0])
+        if self.nd < 2 or self.nd > _MAX_DAYS:
+            raise ValueError("2 to 40 days")
+        for z in range(self.nz):
+            row = rows[z]
+            if len(row) != self.nd:
+                raise ValueError("as many days in every zone")
+            for k in range(self.nd):
+                self.mids[z][k] = row[k]
+                if k and self.mids[z][k] - self.mids[z][k - 1] != _US_PER_DAY:
+                    raise ValueError("a day that is not 24 hours long")
+        self.first_ordinal = first_ordinal
+        self.zones = zones
+        self.names = tuple(str(tz) for tz in zones)
+
+    def midnight(self, int z, int k):
+        """Local midnight of day ``k`` in zone ``z`` (UTC microseconds)."""
+        if z < 0 or z >= self.nz or k < 0 or k >= self.nd:
+            raise IndexError("outside the table")
+        return self.mids[z][k]
+
+
+cdef inline int _day(ZoneDays zd, int z, long long x) noexcept:
+    """The local day of ``x`` in zone ``z``, or -1 outside the table (its last day has no
+    end in it, so it is outside too)."""
+    cdef long long since = x - zd.mids[z][0]
+    cdef long long k
+    if since < 0:
+        return -1
+    k = since // _US_PER_DAY
+    if k >= zd.nd - 1:
+        return -1
+    return <int>k
+
+
+cdef inline Py_ssize_t _bisect(long long *a, Py_ssize_t n, long long x) noexcept:
+    cdef Py_ssize_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline long long _between(long long *a, Py_ssize_t n, long long start,
+                               long long end) noexcept:
+    return _bisect(a, n, end) - _bisect(a, n, start)
+
+
+cdef int _compare(const void *a, const void *b) noexcept nogil:
+    cdef long long x = (<const long long *>a)[0]
+    cdef long long y = (<const long long *>b)[0]
+    return (x > y) - (x < y)
+
+
+cdef struct Found:
+    int kind
+    int z
+    int k
+    long long a
+    long long b
+    long long nxt
+    bint has_next
+
+
+cdef struct Counted:
+    long long *first    # cn: unanswered calls to the number; gb: borrower calls; us: debt calls
+    Py_ssize_t n
+    long long *second   # conversations (us: about the debt)
+    Py_ssize_t m
+
+
+cdef int _hours(ZoneDays zd, long long x, long long ws, long long we, Found *f) noexcept:
+    """``engine.check_hours`` without consents: the zone that reopens last."""
+    cdef int z, k, day, status = 0
+    cdef long long secs, reopen
+    for z in range(zd.nz):
+        k = _day(zd, z, x)
+        if k < 0:
+            return -1
+        secs = (x - zd.mids[z][k]) // _US_PER_SEC
+        if ws < we:
+            if ws <= secs < we:
+                continue
+        elif secs >= ws or secs < we:
+            continue
+        day = k + 1 if ws <= secs else k
+        if ws >= 86400:
+            day += 1
+            if day >= zd.nd:
+                return -1
+            reopen = zd.mids[z][day]
+        else:
+            if day >= zd.nd:
+                return -1
+            reopen = zd.mids[z][day] + ws * _US_PER_SEC
+        if status == 0 or reopen > f.nxt:
+            status = 1
+            # the minute is all the words need (and decisions of one minute look alike)
+            f.kind, f.z, f.k, f.a, f.b = HOURS, z, k, secs // 60 * 60, 0
+            f.nxt, f.has_next = reopen, True
+    return status
+
+
+cdef int _daily(ZoneDays zd, long long x, long long *times, Py_ssize_t n, int cap, int kind,
+                Found *f) noexcept:
+    """``engine._daily_cap``: the first zone whose local day holds ``cap`` events."""
+    cdef int z, k
+    cdef long long count
+    if cap < 0 or n < cap:
+        return 0
+    for z in range(zd.nz):
+        k = _day(zd, z, x)
+        if k < 0:
+            return -1
+        count = _between(times, n, zd.mids[z][k], zd.mids[z][k + 1])
+        if count >= cap:
+            f.kind, f.z, f.k, f.a, f.b = kind, z, k, count, 0
+            f.nxt, f.has_next = zd.mids[z][k + 1], cap > 0
+            return 1
+    return 0
+
+
+cdef int _seven_in_seven(ZoneDays zd, long long x, long long *times, Py_ssize_t n, int cap,
+                         Found *f) noexcept:
+    """``engine.check_us_7in7`` without consent."""
+    cdef int z, k, j, free
+    cdef long long count
+    if cap < 0 or n < cap:
+        return 0
+    for z in range(zd.nz):
+        k = _day(zd, z, x)
+        if k < 6 or k + 8 >= zd.nd:
+            return -1
+        count = _between(times, n, zd.mids[z][k - 6], zd.mids[z][k + 1])
+        if count < cap:
+            continue
+        free = k + 7
+        for j in range(1, 8):
+            if _between(times, n, zd.mids[z][k + j - 6], zd.mids[z][k + j + 1]) < cap:
+                free = k + j
+                break
+        f.kind, f.z, f.k, f.a = SEVEN_IN_SEVEN, z, k, count
+        if count:
+            f.b = (times[_bisect(times, n, zd.mids[z][k - 6])] - zd.mids[z][0]) // _US_PER_DAY
+        else:
+            f.b = k
+        f.nxt, f.has_next = zd.mids[z][free], cap > 0
+        return 1
+    return 0
+
+
+cdef int _pause(ZoneDays zd, long long x, long long *times, Py_ssize_t n, int days,
+                Found *f) noexcept:
+    """``engine.check_us_conversation`` without consent."""
+    cdef int z, k, since, last, until
+    cdef Py_ssize_t i
+    if days < 0 or n == 0:
+        return 0
+    for z in range(zd.nz):
+        k = _day(zd, z, x)
+        if k < 0:
+            return -1
+        since = k - (days - 1)
+        if since < 0 or since >= zd.nd:
+            return -1
+        i = _bisect(times, n, zd.mids[z][k + 1]) - 1
+        if i < 0 or times[i] < zd.mids[z][since]:
+            continue
+        last = <int>((times[i] - zd.mids[z][0]) // _US_PER_DAY)
+        until = last + days
+        if until >= zd.nd:
+            return -1
+        f.kind, f.z, f.k, f.a, f.b = CONVERSATION_PAUSE, z, k, last, until
+        f.nxt, f.has_next = zd.mids[z][until], True
+        return 1
+    return 0
+
+
+cdef int _check(int kind, ZoneDays zd, long long x, Counted *c, bint hours, long long ws,
+                long long we, int cap1, int cap2, Found *f) noexcept:
+    if kind == HOURS:
+        return _hours(zd, x, ws, we, f) if hours else 0
+    if kind == DAILY_FIRST:
+        return _daily(zd, x, c.first, c.n, cap1, DAILY_FIRST, f)
+    if kind == DAILY_CONVERSATIONS:
+        return _daily(zd, x, c.second, c.m, cap2, DAILY_CONVERSATIONS, f)
+    if kind == SEVEN_IN_SEVEN:
+        return _seven_in_seven(zd, x, c.first, c.n, cap1, f)
+    return _pause(zd, x, c.second, c.m, cap2, f)
+
+
+cdef int _read(int pack, list raw, long long floor, object value, object cid, object debt,
+               dict offsets, frozenset channels, frozenset results, frozenset inbound,
+               frozenset borrower, frozenset not_connected, Counted *c) except -2:
+    """The history's events from ``floor`` on, counted as ``engine._tally_*`` counts
+    them; -1 for anything but the usual history (read it in Python)."""
+    cdef Py_ssize_t i, size, tail_size = 0
+    cdef object ev, at_obj, channel, party, ev_cid, ev_value, ev_debt, result, by, found
+    cdef object tail_owner = None
+    cdef const unsigned char *chars
+    cdef const unsigned char *tail = NULL
+    cdef long long off = 0, local = 0, when
+    cdef bint inbound_event, consent
+    cdef bint anyone = value is None and cid is None
+    for i in range(len(raw)):
+        ev = raw[i]
+        if type(ev) is not dict:
+            return -1
+        at_obj = (<dict>ev).get("at")
+        if type(at_obj) is not str:
+            return -1
+        chars = _latin1(<str>at_obj)
+        size = PyUnicode_GET_LENGTH(at_obj)
+        if chars == NULL or size < 20:
+            return -1
+        # a log is written in one offset: the offset of the event before, unless it differs
+        if tail == NULL or size - 19 != tail_size or memcmp(chars + 19, tail, tail_size):
+            found = offsets.get((<str>at_obj)[19:])
+            if found is None or not _offset_us(found, &off):
+                return -1
+            tail_owner, tail, tail_size = at_obj, chars + 19, size - 19
+        if not _local_ascii(chars, &local):
+            return -1
+        when = local - off
+        if when < _MIN_US or when > _MAX_US:
+            return -1
+        if when < floor:
+            continue  # before the floor: no rule reads it, and Python skips it unread
+        channel = (<dict>ev).get("channel")
+        party = (<dict>ev).get("party")
+        ev_cid = (<dict>ev).get("contact_id")
+        ev_value = (<dict>ev).get("contact_value")
+        ev_debt = (<dict>ev).get("debt_id")
+        result = (<dict>ev).get("result")
+        by = (<dict>ev).get("initiated_by")
+        if (_left_out(<dict>ev, channel, party, ev_cid, ev_value, ev_debt, result, by)
+                or _odd(channel, party, result, by, channels, results)):
+            return -1
+        if not party:
+            party = "self"
+        inbound_event = by in inbound
+        if pack == 0:  # cn
+            if inbound_event:
+                continue
+            if result == "conversation":
+                if party in borrower and (channel == "call" or channel == "visit"):
+                    c.second[c.m] = when
+                    c.m += 1
+            elif channel == "call" and (anyone or (value is not None and ev_value == value)
+                                        or (cid is not None and ev_cid == cid)):
+                c.first[c.n] = when
+                c.n += 1
+        elif pack == 1:  # us
+            if channel != "call" or inbound_event or (debt is not None and ev_debt is not None
+                                                     and ev_debt != debt):
+                continue
+            if result in not_connected:
+                continue
+            consent = (<dict>ev).get("with_consent") is True
+            if not consent:
+                c.first[c.n] = when
+                c.n += 1
+            if result == "conversation" and party in borrower:
+                c.second[c.m] = when
+                c.m += 1
+        else:  # gb
+            if inbound_event or party not in borrower:
+                continue
+            if channel == "call":
+                c.first[c.n] = when
+                c.n += 1
+            if result == "conversation" and (channel == "call" or channel == "visit"):
+                c.second[c.m] = when
+                c.m += 1
+    if c.n > 1:
+        qsort(c.first, c.n, sizeof(long long), _compare)
+    if c.m > 1:
+        qsort(c.second, c.m, sizeof(long long), _compare)
+    return 0
+
+
+def decide_timed(str pack, object raw, ZoneDays zd, long long t, object value, object cid,
+                 object debt, bint hours, int ws, int we, int cap1, int cap2,
+                 int history_days, int max_steps, dict offsets, frozenset channels,
+                 frozenset results, frozenset inbound, frozenset borrower,
+                 frozenset not_connected):
+    """``engine.decide`` of a plain call at ``t`` (UTC microseconds) to ``value`` / ``cid``
+    about ``debt``, reading the history ``raw`` as the scenario wrote it, or None ("decide
+    in Python"; see ``engine.decide_unread``).
+
+    ``hours``: the pack's window applies to calls, from ``ws`` to ``we`` (seconds of the
+    local day). ``cap1`` / ``cap2`` (-1 for none): cn unanswered calls to the number and
+    conversations a day; gb calls and conversations a day; us calls in seven days and the
+    days of the pause after a conversation. ``history_days``: the rules' look-back.
+
+    The answer is ``(hits, next_allowed)``: the blocking checks at ``t``, each as
+    ``(check, zone index, day index, a, b, next_at)`` (hours: a = the local time of day
+    in seconds, rounded down to the minute;
+    daily caps and 7-in-7: a = count, 7-in-7's b = the day of the first call in its
+    window; the pause: a = day of the last conversation, b = the day it ends), times in
+    UTC microseconds, and the earliest time every check allows (None: none helps).
+    False: the decision needs days outside the table (a longer one may do).
+    """
+    cdef int p, z, k, i, status, step
+    cdef long long floor = 0, x, later
+    cdef bint blocked, never = False
+    cdef Found f
+    cdef Counted c
+    cdef list hits = []
+    cdef Py_ssize_t n
+    if pack == "cn":
+        p = 0
+    elif pack == "us":
+        p = 1
+    elif pack == "gb":
+        p = 2
+    else:
+        return None
+    if type(raw) is not list or history_days < 0:
+        return None
+    for z in range(zd.nz):
+        k = _day(zd, z, t)
+        if k < history_days:
+            return False
+        if z == 0 or zd.mids[z][k - history_days] < floor:
+            floor = zd.mids[z][k - history_days]
+    n = len(<list>raw)
+    c.n = c.m = 0
+    c.first = <long long *>PyMem_Malloc((n + 1) * sizeof(long long))
+    c.second = <long long *>PyMem_Malloc((n + 1) * sizeof(long long))
+    if c.first == NULL or c.second == NULL:
+        PyMem_Free(c.first)
+        PyMem_Free(c.second)
+        raise MemoryError()
+    try:
+        if _read(p, <list>raw, floor, value, cid, debt, offsets, channels, results, inbound,
+                 borrower, not_connected, &c) < 0:
+            return None
+        later = 0
+        for i in range(3):
+            status = _check(_ORDER[p][i], zd, t, &c, hours, ws, we, cap1, cap2, &f)
+            if status < 0:
+                return False
+            if status:
+                hits.append((f.kind, f.z, f.k, f.a, f.b, f.nxt if f.has_next else None))
+                if not f.has_next:
+                    never = True
+                elif len(hits) == 1 or f.nxt > later:
+                    later = f.nxt
+        if not hits:
+            return (hits, None)
+        if never:
+            return (hits, None)
+        x = t
+        for step in range(max_steps):
+            if later <= x:
+                return (hits, None)
+            x = later
+            blocked = False
+            for i in range(3):
+                status = _check(_ORDER[p][i], zd, x, &c, hours, ws, we, cap1, cap2, &f)
+                if status < 0:
+                    return False
+                if status:
+                    if not f.has_next:
+                        return (hits, None)
+                    later = f.nxt
+                    blocked = True
+                    break
+            if not blocked:
+                return (hits, x)
+        return (hits, None)
+    finally:
+        PyMem_Free(c.first)
+        PyMem_Free(c.second)

@@ -18,22 +18,26 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from arrears.domain.compliance.kernel import compiled_kernel
 from arrears.domain.compliance.model import (
     BORROWER_PARTIES,
+    CHANNELS,
+    INBOUND,
     NOT_CONNECTED,
     PERMITTED_NOTICES,
     REPRESENTATIVES,
+    RESULTS,
     Attempt,
     Customer,
     Decision,
     Hit,
 )
 from arrears.domain.compliance.packs import DAY, PackRules, format_hhmm
+from arrears.domain.compliance.parse import OFFSETS_SEEN
 from arrears.domain.compliance.texts import render
 from arrears.domain.compliance.zones import as_local, candidate_zones, midnight, zone
 
@@ -854,3 +858,170 @@ def explain(decision: Decision, locale: str = "en") -> str:
                                   "version": decision.version}, locale)
     sep = "；" if locale.startswith("zh") else "; "
     return sep.join(render(h.key, h.params, locale) for h in decision.hits)
+
+
+# ---------------------------------------------------------------- the compiled decision
+
+_decide_timed = _kernel.decide_timed if _kernel is not None else None
+#: the checks ``_history.decide_timed`` makes, in each pack's order (a plain call)
+_KERNEL_CHECKS: dict[str, tuple[Check, ...]] = {
+    "cn": (check_hours, check_cn_call_attempts, check_daily_conversations),
+    "us": (check_hours, check_us_7in7, check_us_conversation),
+    "gb": (check_hours, check_gb_call_attempts, check_daily_conversations),
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_DAY_US = 86_400_000_000
+#: the run of local days a table of midnights covers around the attempt's UTC day: two
+#: weeks back (the longest look-back of the packs' rules is six days), and forward as far
+#: as most searches for the next allowed time go, or (when they go further) five weeks
+_DAYS_BEFORE, _DAYS_AFTER, _DAYS_AFTER_LONG = 14, 12, 24
+_ZONE_DAYS: dict[tuple[Any, ...], Any] = {}
+_ORDINAL_1970 = date(1970, 1, 1).toordinal()
+
+
+def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_history: Any,
+                  zones: tuple[tzinfo, ...]) -> Decision | None:
+    """``decide`` for a plain call, reading the scenario's history as written (the
+    evaluation format's list of objects) in compiled code; None when that does not apply:
+    nothing compiled, an attempt or customer with anything on record, lender-policy
+    checks, a change of UTC offset near the attempt in a candidate zone, or a history
+    that is not the usual one. The caller then parses the history and calls ``decide``,
+    which names any error. Property tests hold the two decisions equal.
+    """
+    if (_decide_timed is None or attempt.channel != "call"
+            or not _plain(attempt, customer)):
+        return None
+    plan = _plan_for(rules)
+    name = rules.name
+    if plan.timed_plain != _KERNEL_CHECKS.get(name):
+        return None
+    try:
+        t = (attempt.at - _EPOCH) // _US
+    except (TypeError, OverflowError):
+        return None
+    utc_day = t // _DAY_US
+    days = _zone_days(zones, utc_day, _DAYS_AFTER)
+    if days is None:
+        return None
+    if name == "us":
+        cap1, cap2 = rules.calls_per_7_days, rules.conversation_pause_days
+    else:
+        cap1 = (rules.calls_per_number_per_day if name == "cn"
+                else rules.calls_per_borrower_per_day)
+        cap2 = rules.conversations_per_day
+    cap1 = -1 if cap1 is None else cap1
+    cap2 = -1 if cap2 is None else cap2
+    window = "call" in rules.window_channels
+    found = _decide_timed(name, raw_history, days, t, attempt.contact_value,
+                          attempt.contact_id, attempt.debt_id, window, rules.window_start,
+                          rules.window_end, cap1, cap2, rules.history_days, _MAX_STEPS,
+                          OFFSETS_SEEN, CHANNELS, RESULTS, INBOUND, BORROWER_PARTIES,
+                          NOT_CONNECTED)
+    if found is False:
+        # the search for the next allowed time went past the table: a longer one
+        days = _zone_days(zones, utc_day, _DAYS_AFTER_LONG)
+        if days is None:
+            return None
+        found = _decide_timed(name, raw_history, days, t, attempt.contact_value,
+                              attempt.contact_id, attempt.debt_id, window, rules.window_start,
+                              rules.window_end, cap1, cap2, rules.history_days, _MAX_STEPS,
+                              OFFSETS_SEEN, CHANNELS, RESULTS, INBOUND, BORROWER_PARTIES,
+                              NOT_CONNECTED)
+    if not found:
+        return None
+    hits, after = found
+    if not hits:
+        return _new(Decision, (True, (), (), attempt.at.astimezone(zones[0]), days.names[0],
+                               None, name, rules.full_version))
+    # A dialler list blocks many calls for the same reasons (the same pause, the same
+    # night): their words are made once, and the decisions share them.
+    key = (id(rules), days, tuple(hits), after, attempt.debt_id)
+    words = _KERNEL_WORDS.get(key)
+    if words is None or words[0] is not rules:
+        made = tuple(_kernel_hit(rules, attempt, days, *hit) for hit in hits)
+        tz = days.zones[hits[0][1]]
+        words = (rules, (made[0].rule,) if len(made) == 1 else tuple(dict.fromkeys(
+            h.rule for h in made)), made, tz, days.names[hits[0][1]],
+            None if after is None else (_EPOCH + after * _US).astimezone(tz))
+        if len(_KERNEL_WORDS) >= 16384:
+            _KERNEL_WORDS.clear()
+        _KERNEL_WORDS[key] = words
+    return _new(Decision, (False, words[1], words[2], attempt.at.astimezone(words[3]),
+                           words[4], words[5], name, rules.full_version))
+
+
+_KERNEL_WORDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _kernel_hit(rules: PackRules, attempt: Attempt, days: Any, check: int, z: int, k: int,
+                a: int, b: int, next_at: int | None) -> Hit:
+    """One blocking check of ``decide_timed`` as the Python check words it."""
+    tz = days.zones[z]
+    where = days.names[z]
+    after = None if next_at is None else (_EPOCH + next_at * _US).astimezone(tz)
+    first = days.first_ordinal
+    if check == 0:
+        rule, key, start, end = _hours_words(rules)
+        return Hit(rule, key, {"start": start, "end": end,
+                               "time": f"{a // 3600:02d}:{a // 60 % 60:02d}", "zone": where},
+                   after, TIMED)
+    if check == 1 or check == 2:
+        name = rules.name
+        if check == 2:
+            rule, key, cap = (f"{name}.daily_conversations", "daily_conversations",
+                              rules.conversations_per_day)
+        elif name == "cn":
+            rule, key, cap = ("cn.daily_call_attempts", "daily_call_attempts",
+                              rules.calls_per_number_per_day)
+        else:
+            rule, key, cap = ("gb.daily_attempts", "daily_attempts",
+                              rules.calls_per_borrower_per_day)
+        return Hit(rule, key, {"count": a, "cap": cap,
+                               "date": date.fromordinal(first + k).isoformat(), "zone": where},
+                   after, TIMED)
+    debt = attempt.debt_id or "-"
+    if check == 3:
+        return Hit("us.call_frequency_7in7", "calls_7in7",
+                   {"count": a, "cap": rules.calls_per_7_days, "debt": debt,
+                    "first": date.fromordinal(first + b).isoformat(),
+                    "last": date.fromordinal(first + k).isoformat(), "zone": where},
+                   after, TIMED)
+    return Hit("us.conversation_7day", "conversation_pause",
+               {"debt": debt, "date": date.fromordinal(first + a).isoformat(),
+                "days": rules.conversation_pause_days,
+                "until": date.fromordinal(first + b).isoformat(), "zone": where},
+               after, TIMED)
+
+
+def _zone_days(zones: tuple[tzinfo, ...], utc_day: int, after: int) -> Any:
+    """The candidate zones' local midnights from ``_DAYS_BEFORE`` days before UTC day
+    ``utc_day`` (days since 1970) to ``after`` days after it, or None when a zone changes
+    its offset in them (cached)."""
+    key = (zones, utc_day, after)
+    found = _ZONE_DAYS.get(key, _ZONE_DAYS)
+    if found is _ZONE_DAYS:
+        found = _build_zone_days(zones, utc_day, after)
+        if len(_ZONE_DAYS) >= 4096:
+            _ZONE_DAYS.clear()
+        _ZONE_DAYS[key] = found
+    return found
+
+
+def _build_zone_days(zones: tuple[tzinfo, ...], utc_day: int, after: int) -> Any:
+    try:
+        first = date.fromordinal(_ORDINAL_1970 + utc_day - _DAYS_BEFORE)
+        run = [first + _days(k) for k in range(_DAYS_BEFORE + after)]
+        rows = []
+        for tz in zones:
+            mids = [midnight(tz, day) for day in run]
+            offset = as_local(mids[0], tz).utcoffset()
+            if any(as_local(m, tz).utcoffset() != offset for m in mids):
+                return None
+            rows.append([(m - _NAIVE_1970) // _US for m in mids])
+        return _kernel.ZoneDays(zones, first.toordinal(), rows)
+    except (ValueError, OverflowError):
+        return None  # a day that is not 24 hours long; the edge of the calendar
+
+
+_NAIVE_1970 = datetime(1970, 1, 1)

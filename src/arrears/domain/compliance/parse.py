@@ -40,6 +40,8 @@ _CACHE_LIMIT = 1 << 17
 _AT_CACHE: dict[str, datetime] = {}
 #: UTC offsets by how timestamps write them (``+08:00``, ``Z``), from well-formed ones only
 _OFFSETS: dict[str, timedelta] = {}
+#: the same table, for the compiled decision (``engine.decide_unread``)
+OFFSETS_SEEN = _OFFSETS
 _FLOOR_CACHE: dict[tuple[Any, ...], Floor] = {}
 #: (zones, days, offset as written) -> spans of time in which no candidate zone passes
 #: midnight, written in that offset to the second, each with the floor that holds in it

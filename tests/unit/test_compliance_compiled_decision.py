@@ -1,0 +1,300 @@
+"""The compiled decision decides exactly as the Python engine does, or leaves it to it.
+
+``engine.decide_unread`` decides a plain call from the scenario's history as written, in
+compiled code (``_history.decide_timed``). Whatever it answers must be what
+``decide(parse_history(...))`` answers, to the words of the explanation and the second of
+the next allowed time; where it cannot be sure (a change of offset near the attempt, an
+odd history, anything on record) it must return None and leave the decision to Python.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from arrears.domain.compliance import engine, evaluate_scenario, parse
+from arrears.domain.compliance.engine import decide, decide_unread
+from arrears.domain.compliance.packs import rules_for
+from arrears.domain.compliance.parse import (
+    history_floor,
+    parse_attempt,
+    parse_customer,
+    parse_history,
+)
+from arrears.domain.compliance.zones import candidate_zones
+from tests.conftest import IN_CI
+from tests.unit.test_compliance_history_reader import odd_values
+
+needs_kernel = pytest.mark.skipif(engine._decide_timed is None and not IN_CI,
+                                  reason="the decision is not compiled (outside CI)")
+
+#: days on which clocks change in some zone below, and ordinary days
+DAYS = ("2026-11-28", "2026-11-01", "2026-03-08", "2026-03-29", "2026-10-25", "2026-04-05",
+        "2026-09-06", "2026-06-15", "2026-01-01", "2024-02-29")
+PHONES = {
+    "cn": ["+8613812345678", "+8613920246633", None],
+    "us": ["+12125550123", "+13122530829", "+19075550100", "+18085550100", "+18005550100",
+           "+16025550100", None],
+    "gb": ["+447700900123", "+442079460000", None],
+}
+RECORDED = [None, None, "America/New_York", "America/Santiago", "Australia/Lord_Howe",
+            "Asia/Kathmandu", "Europe/London", "Asia/Shanghai", "Pacific/Chatham"]
+OPTIONS = [
+    {}, {}, {"quiet_start": "20:00"}, {"allowed_from": "09:00"}, {"daily_call_attempts": 2},
+    {"daily_call_attempts": 0}, {"daily_conversations": 1}, {"daily_conversations": 0},
+    {"calls_per_7_days": 3}, {"calls_per_7_days": 0}, {"conversation_pause_days": 9},
+    {"conversation_pause_days": 30}, {"no_contact_on_weekdays": {"sun": ["call"]}},
+]
+OFFSETS = ("+08:00", "Z", "+00:00", "-05:00", "-04:00", "+01:00", "-03:00", "+10:30")
+#: seconds of the day on both sides of the packs' windows (08:00, 09:00, 20:00-22:00)
+EDGES = tuple(h * 3600 + d for h in (8, 9, 20, 21, 22) for d in (-1, 0))
+
+
+def _options(pack: str, choice: dict[str, Any]) -> dict[str, Any]:
+    """``choice`` where the pack has the option (gb and cn have no 7-day cap, ...)."""
+    rules = rules_for(pack, None)
+    keep = {"calls_per_7_days": rules.calls_per_7_days,
+            "conversation_pause_days": rules.conversation_pause_days,
+            "daily_conversations": rules.conversations_per_day,
+            "daily_call_attempts": rules.calls_per_number_per_day
+            or rules.calls_per_borrower_per_day}
+    return {k: v for k, v in choice.items() if keep.get(k, 1) is not None}
+
+
+def _written(at: datetime, offset: str) -> str:
+    if offset == "Z":
+        return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return at.astimezone(datetime.strptime(offset, "%z").tzinfo).isoformat()
+
+
+@st.composite
+def scenarios(draw: Any, odd: bool = True) -> tuple[str, dict[str, Any]]:
+    """A dialler's scenario around a day on which clocks may change: a plain call (most
+    of the time) with a history dense enough to meet every cap, written in the attempt's
+    offset or others, sometimes with an odd event or something on record."""
+    pack = draw(st.sampled_from(["cn", "us", "gb"]))
+    offset = draw(st.sampled_from(OFFSETS))
+    # the attempt's time of day as written: anywhere, or at the edge of a window (the
+    # written offset is often the zone's own: then it is the local edge)
+    clock = draw(st.one_of(st.integers(min_value=0, max_value=86399), st.sampled_from(EDGES)))
+    day = datetime.fromisoformat(draw(st.sampled_from(DAYS)) + "T00:00:00"
+                                 + ("+00:00" if offset == "Z" else offset))
+    at = day + timedelta(days=draw(st.integers(min_value=-1, max_value=1)), seconds=clock)
+    phone = draw(st.sampled_from(PHONES[pack]))
+    # minutes back the history reaches: a day (every cap met) to twelve
+    spread = draw(st.sampled_from([24 * 60, 2 * 24 * 60, 4 * 24 * 60, 8 * 24 * 60,
+                                   12 * 24 * 60]))
+    events = []
+    for _ in range(draw(st.integers(min_value=0, max_value=40))):
+        when = at - timedelta(minutes=draw(st.integers(min_value=-24 * 60, max_value=spread)),
+                              seconds=draw(st.integers(min_value=0, max_value=59)))
+        channel = draw(st.sampled_from(["call"] * 6 + ["sms", "visit", "email"]))
+        events.append({
+            "at": _written(when, draw(st.sampled_from([offset, offset, *OFFSETS]))),
+            "channel": channel,
+            "party": draw(st.sampled_from(["self", "self", "guarantor", "spouse", None])),
+            "contact_id": draw(st.sampled_from(["K0", "K1", None])),
+            "contact_value": draw(st.sampled_from([phone, phone, "+8613700000000", None])),
+            "debt_id": draw(st.sampled_from(["L1", "L1", "L2", None])),
+            "result": draw(st.sampled_from(["conversation", "no_answer", "voicemail", "busy",
+                                            "not_connected", "no_answer", "voicemail"])),
+            "initiated_by": draw(st.sampled_from(["collector", "collector", "customer",
+                                                  None])),
+            "agency_id": None,
+            **({"with_consent": True} if draw(st.integers(0, 9)) == 0 else {})})
+    # a run of answered-or-not calls about the debt over the last week (the 7-in-7 cap)
+    for _ in range(draw(st.sampled_from([0, 0, 6, 7, 8, 12]))):
+        when = at - timedelta(minutes=draw(st.integers(min_value=-12 * 60,
+                                                       max_value=7 * 24 * 60)))
+        events.append({"at": _written(when, offset), "channel": "call", "party": "self",
+                       "contact_id": "K0", "contact_value": phone, "debt_id": "L1",
+                       "result": draw(st.sampled_from(["no_answer", "voicemail"])),
+                       "initiated_by": "collector", "agency_id": None})
+    events.sort(key=lambda e: e["at"])
+    if odd and events and draw(st.integers(0, 7)) == 0:
+        i = draw(st.integers(min_value=0, max_value=len(events) - 1))
+        name = draw(st.sampled_from(sorted(odd_values)))
+        events[i] = {**events[i], name: draw(odd_values[name])}
+    flags = draw(st.sampled_from([[]] * 10 + [["dispute"], ["opt_out_sms"]]))
+    scenario = {
+        "id": "s", "options": _options(pack, draw(st.sampled_from(OPTIONS))),
+        "attempt": {"at": _written(at, offset),
+                    "channel": draw(st.sampled_from(["call"] * 10 + ["sms", "visit"])),
+                    "party": draw(st.sampled_from(["self"] * 10 + ["guarantor", "spouse"])),
+                    "contact_id": "K0", "contact_value": phone,
+                    "debt_id": draw(st.sampled_from(["L1", "L1", None])),
+                    "initiated_by": "collector", "agency_id": None, "template": None,
+                    "mentions_debt": True, "collectors": 1},
+        "customer": {"country": pack.upper(), "timezone": draw(st.sampled_from(RECORDED)),
+                     "address_timezone": draw(st.sampled_from([None, None, None,
+                                                               "America/Chicago",
+                                                               "Asia/Urumqi"])),
+                     "flags": flags, "refused_contacts": [], "consents": []},
+        "history": events,
+    }
+    return pack, scenario
+
+
+def _without_kernel(pack: str, scenario: dict[str, Any]) -> dict[str, Any]:
+    saved, engine._decide_timed = engine._decide_timed, None
+    try:
+        return evaluate_scenario(pack, scenario)
+    finally:
+        engine._decide_timed = saved
+
+
+def _learn_offsets() -> None:
+    """The offsets a stream of scenarios has met (the compiled reader reads only those)."""
+    for offset in OFFSETS:
+        parse.utc_naive(_written(datetime(2026, 1, 1, tzinfo=UTC), offset))
+
+
+@needs_kernel
+@settings(max_examples=1000, deadline=None)
+@example(("us", {"id": "s", "options": {}, "attempt": {
+    "at": "2026-11-01T01:30:00-04:00", "channel": "call", "party": "self",
+    "contact_id": "K0", "contact_value": "+12125550123", "debt_id": "L1"},
+    "customer": {"country": "US"}, "history": []}))
+@given(scenarios())
+def test_the_compiled_decision_answers_as_python(case: tuple[str, dict[str, Any]]) -> None:
+    pack, scenario = case
+    _learn_offsets()
+    assert evaluate_scenario(pack, scenario) == _without_kernel(pack, scenario)
+
+
+def _decisions(pack: str, scenario: dict[str, Any]) -> tuple[Any, Any]:
+    rules = rules_for(pack, scenario["options"])
+    attempt = parse_attempt(scenario["attempt"])
+    customer = parse_customer(scenario["customer"], rules.country)
+    zones = candidate_zones(customer.timezone, attempt.contact_value,
+                            customer.address_timezone, customer.country)
+    floor = history_floor(attempt.at, scenario["attempt"]["at"], zones, rules.history_days)
+    try:
+        history = parse_history(scenario["history"], floor)
+    except parse.ScenarioError:
+        history = None
+    unread = decide_unread(rules, attempt, customer, scenario["history"], zones)
+    return (None if history is None else decide(rules, attempt, customer, history, zones),
+            unread)
+
+
+def _shown(decision: Any) -> Any:
+    """Every value of a decision, times with their offsets."""
+    def when(t: datetime | None) -> Any:
+        return None if t is None else (t.isoformat(), str(t.tzinfo))
+    return (decision.allowed, decision.rules, decision.zone, when(decision.local_time),
+            when(decision.next_allowed_at), decision.pack, decision.version,
+            [(h.rule, h.key, h.params, when(h.next_at), h.tier) for h in decision.hits])
+
+
+@needs_kernel
+@settings(max_examples=600, deadline=None)
+@given(scenarios())
+def test_the_compiled_decision_is_the_engines_decision(case: tuple[str, dict[str, Any]]
+                                                       ) -> None:
+    """The decisions themselves, hit by hit (the times each rule lets go included)."""
+    pack, scenario = case
+    _learn_offsets()
+    python, unread = _decisions(pack, scenario)
+    if unread is not None:
+        assert python is not None, "the compiled decision read a history Python refuses"
+        assert _shown(unread) == _shown(python)
+
+
+@needs_kernel
+@settings(max_examples=200, deadline=None)
+@given(scenarios(odd=False))
+def test_the_compiled_decision_answers_for_a_plain_call_on_an_ordinary_day(
+        case: tuple[str, dict[str, Any]]) -> None:
+    """Else it would be built for nothing: a plain call, far from a change of clocks,
+    with a history written in offsets met before, is decided in compiled code."""
+    pack, scenario = case
+    scenario["attempt"].update(channel="call", party="self")
+    scenario["customer"].update(flags=[], timezone=None, address_timezone=None)
+    scenario["options"] = {}
+    day = datetime.fromisoformat(scenario["attempt"]["at"])
+    moved = day.replace(year=2026, month=6, day=15)
+    shift = moved - day
+    scenario["attempt"]["at"] = moved.isoformat()
+    for event in scenario["history"]:
+        event["at"] = (datetime.fromisoformat(event["at"]) + shift).isoformat()
+    _learn_offsets()
+    assert _decisions(pack, scenario)[1] is not None
+
+
+@needs_kernel
+def test_no_table_of_days_across_a_change_of_clocks() -> None:
+    """New York puts its clocks back on 1 November 2026: no table of midnights (and no
+    compiled decision) around that day; in June every day is 24 hours long."""
+    zones = (ZoneInfo("America/New_York"),)
+    november = (datetime(2026, 11, 1) - datetime(1970, 1, 1)).days
+    june = (datetime(2026, 6, 15) - datetime(1970, 1, 1)).days
+    assert engine._build_zone_days(zones, november, engine._DAYS_AFTER) is None
+    table = engine._build_zone_days(zones, june, engine._DAYS_AFTER)
+    assert table is not None
+    first = datetime(1970, 1, 1) + timedelta(microseconds=table.midnight(0, 0))
+    assert first == datetime(2026, 6, 1, 4, 0)  # local midnight at UTC-4
+
+
+#: calls a day over the seven local days that end with the attempt's day (oldest first)
+WEEKS = ((1, 1, 1, 1, 1, 1, 1), (2, 1, 1, 1, 1, 1, 0), (0, 0, 0, 0, 0, 0, 7),
+         (3, 0, 0, 0, 4, 0, 0), (0, 2, 2, 0, 0, 2, 2), (1, 0, 0, 0, 0, 0, 0))
+
+
+def _edge_cases() -> list[tuple[str, dict[str, Any]]]:
+    """Calls at the exact edges of the windows in every zone of numbers with one zone or
+    many (a toll-free +1 800 number has eleven), each after weeks of calls shaped to end
+    a cap on the next day or later, with and without a conversation on the way."""
+    cases = []
+    for pack, phones in (("cn", ["+8613812345678"]), ("gb", ["+447700900123"]),
+                         ("us", ["+12125550123", "+18005550100"])):
+        for phone in phones:
+            zones = candidate_zones(None, phone, None, pack.upper())
+            for day in ("2026-06-15", "2026-11-28"):
+                for z, tz in enumerate(zones):
+                    for k, clock in enumerate((*EDGES, 0, 3 * 3600, 12 * 3600 + 30)):
+                        local = datetime.fromisoformat(day).replace(tzinfo=tz) + timedelta(
+                            seconds=clock)
+                        week = WEEKS[(z + k) % len(WEEKS)]
+                        events = []
+                        for back, calls in enumerate(reversed(week)):
+                            for n in range(calls):
+                                when = local.replace(hour=9 + n, minute=0, second=0) - (
+                                    timedelta(days=back))
+                                talked = (z + k + back + n) % 5 == 0
+                                events.append({
+                                    "at": when.isoformat(), "channel": "call",
+                                    "party": "self", "contact_id": "K0",
+                                    "contact_value": phone, "debt_id": "L1",
+                                    "result": "conversation" if talked else "no_answer",
+                                    "initiated_by": "collector", "agency_id": None})
+                        events.sort(key=lambda e: e["at"])
+                        cases.append((pack, {
+                            "id": f"{pack}-{phone}-{day}-{z}-{k}", "options": {},
+                            "attempt": {"at": local.isoformat(), "channel": "call",
+                                        "party": "self", "contact_id": "K0",
+                                        "contact_value": phone, "debt_id": "L1"},
+                            "customer": {"country": pack.upper()}, "history": events}))
+    return cases
+
+
+@needs_kernel
+def test_the_compiled_decision_at_the_edges_is_pythons() -> None:
+    """Deterministic cases where an off-by-one would show: a window's first and last
+    second, zones that tie, a seven-day cap that ends the next day or later."""
+    _learn_offsets()
+    cases = _edge_cases()
+    decided = 0
+    for pack, scenario in cases:
+        python, unread = _decisions(pack, scenario)
+        if unread is None:
+            continue
+        decided += 1
+        assert _shown(unread) == _shown(python), scenario["id"]
+        assert evaluate_scenario(pack, scenario) == _without_kernel(pack, scenario)
+    assert decided == len(cases)  # none of these days is near a change of clocks
