@@ -119,8 +119,17 @@ def scenarios(draw: Any, odd: bool = True) -> tuple[str, dict[str, Any]]:
     if odd and events and draw(st.integers(0, 7)) == 0:
         i = draw(st.integers(min_value=0, max_value=len(events) - 1))
         name = draw(st.sampled_from(sorted(odd_values)))
-        events[i] = {**events[i], name: draw(odd_values[name])}
-    flags = draw(st.sampled_from([[]] * 10 + [["dispute"], ["opt_out_sms"]]))
+        if draw(st.booleans()):
+            events[i] = {**events[i], name: draw(odd_values[name])}
+        else:  # left out
+            events[i] = {k: v for k, v in events[i].items() if k != name}
+    flags = draw(st.sampled_from([[]] * 10 + [
+        ["dispute"], ["opt_out_sms"], ["opt_out_call"], ["opt_out_email", "opt_out_sms"],
+        ["unreachable"], ["cease_communication"], ["financial_difficulty"], ["time_barred"],
+        ["employer_forbids_work_contact"], ["breathing_space"], ["hardship_hold"]]))
+    template = draw(st.sampled_from([None] * 6 + [
+        "T1", {"id": "T2", "prohibited": ["threat"]},
+        {"id": "T3", "mentions_legal_action": True, "asks_to_borrow": True}]))
     scenario = {
         "id": "s", "options": _options(pack, draw(st.sampled_from(OPTIONS))),
         "attempt": {"at": _written(at, offset),
@@ -128,13 +137,23 @@ def scenarios(draw: Any, odd: bool = True) -> tuple[str, dict[str, Any]]:
                     "party": draw(st.sampled_from(["self"] * 10 + ["guarantor", "spouse"])),
                     "contact_id": "K0", "contact_value": phone,
                     "debt_id": draw(st.sampled_from(["L1", "L1", None])),
-                    "initiated_by": "collector", "agency_id": None, "template": None,
+                    "initiated_by": "collector",
+                    "agency_id": draw(st.sampled_from([None] * 8 + ["AG1"])),
+                    "template": template,
                     "mentions_debt": True, "collectors": 1},
         "customer": {"country": pack.upper(), "timezone": draw(st.sampled_from(RECORDED)),
                      "address_timezone": draw(st.sampled_from([None, None, None,
                                                                "America/Chicago",
                                                                "Asia/Urumqi"])),
-                     "flags": flags, "refused_contacts": [], "consents": []},
+                     "flags": flags,
+                     "refused_contacts": draw(st.sampled_from([[]] * 8 + [["K0"], ["K9"]])),
+                     "consents": draw(st.sampled_from([[]] * 8 + [
+                         [{"kind": "call_time", "from": "21:00", "until": "22:00"}],
+                         [{"kind": "call", "given_at": _written(at - timedelta(
+                             days=draw(st.sampled_from([0, 3, 7, 8]))), offset)}],
+                         [{"kind": "preferred_channel", "channel": "sms"}]])),
+                     "breathing_space_until": draw(st.sampled_from([None] * 8 + [
+                         "2026-12-20"]))},
         "history": events,
     }
     return pack, scenario
@@ -214,8 +233,9 @@ def test_the_compiled_decision_answers_for_a_plain_call_on_an_ordinary_day(
     """Else it would be built for nothing: a plain call, far from a change of clocks,
     with a history written in offsets met before, is decided in compiled code."""
     pack, scenario = case
-    scenario["attempt"].update(channel="call", party="self")
-    scenario["customer"].update(flags=[], timezone=None, address_timezone=None)
+    scenario["attempt"].update(channel="call", party="self", template=None, agency_id=None)
+    scenario["customer"].update(flags=[], timezone=None, address_timezone=None,
+                                refused_contacts=[], consents=[], breathing_space_until=None)
     scenario["options"] = {}
     day = datetime.fromisoformat(scenario["attempt"]["at"])
     moved = day.replace(year=2026, month=6, day=15)
@@ -279,7 +299,11 @@ def _edge_cases() -> list[tuple[str, dict[str, Any]]]:
                             "attempt": {"at": local.isoformat(), "channel": "call",
                                         "party": "self", "contact_id": "K0",
                                         "contact_value": phone, "debt_id": "L1"},
-                            "customer": {"country": pack.upper()}, "history": events}))
+                            "customer": {"country": pack.upper(), "consents": [
+                                # us: a call consent given yesterday lifts both counters
+                                {"kind": "call", "given_at": (local - timedelta(
+                                    days=1)).isoformat()}] if k % 3 == 0 else []},
+                            "history": events}))
     return cases
 
 

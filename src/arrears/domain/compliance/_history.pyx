@@ -552,7 +552,7 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     """The history's events from ``floor`` on, counted as ``engine._tally_*`` counts
     them; -1 for anything but the usual history (read it in Python)."""
     cdef Py_ssize_t i, size, tail_size = 0
-    cdef object ev, at_obj, channel, party, ev_cid, ev_value, ev_debt, result, by, found
+    cdef object ev, at_obj, channel, party, ev_debt, result, by, found
     cdef object tail_owner = None
     cdef const unsigned char *chars
     cdef const unsigned char *tail = NULL
@@ -583,15 +583,14 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
             return -1
         if when < floor:
             continue  # before the floor: no rule reads it, and Python skips it unread
+        # Only the fields the pack's counters read, besides those Python checks: a field
+        # left out reads as None, as Python reads it (it refuses only a channel or a
+        # result left out, and ``_odd`` sees those).
         channel = (<dict>ev).get("channel")
         party = (<dict>ev).get("party")
-        ev_cid = (<dict>ev).get("contact_id")
-        ev_value = (<dict>ev).get("contact_value")
-        ev_debt = (<dict>ev).get("debt_id")
         result = (<dict>ev).get("result")
         by = (<dict>ev).get("initiated_by")
-        if (_left_out(<dict>ev, channel, party, ev_cid, ev_value, ev_debt, result, by)
-                or _odd(channel, party, result, by, channels, results)):
+        if _odd(channel, party, result, by, channels, results):
             return -1
         if not party:
             party = "self"
@@ -603,14 +602,18 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
                 if party in borrower and (channel == "call" or channel == "visit"):
                     c.second[c.m] = when
                     c.m += 1
-            elif channel == "call" and (anyone or (value is not None and ev_value == value)
-                                        or (cid is not None and ev_cid == cid)):
+            elif channel == "call" and (
+                    anyone or (value is not None and (<dict>ev).get("contact_value") == value)
+                    or (cid is not None and (<dict>ev).get("contact_id") == cid)):
                 c.first[c.n] = when
                 c.n += 1
         elif pack == 1:  # us
-            if channel != "call" or inbound_event or (debt is not None and ev_debt is not None
-                                                     and ev_debt != debt):
+            if channel != "call" or inbound_event:
                 continue
+            if debt is not None:
+                ev_debt = (<dict>ev).get("debt_id")
+                if ev_debt is not None and ev_debt != debt:
+                    continue
             if result in not_connected:
                 continue
             consent = (<dict>ev).get("with_consent") is True

@@ -827,11 +827,12 @@ def decide(rules: PackRules, attempt: Attempt, customer: Customer,
     return _blocked(plan, ctx, hits)
 
 
-def _blocked(plan: Plan, ctx: Ctx, hits: list[Hit]) -> Decision:
-    """The decision to block: the hits of the first tier that blocks, shown in the zone
-    the first of them speaks of, with the next allowed time."""
+def _shown(hits: list[Hit], zones: tuple[tzinfo, ...]
+           ) -> tuple[tuple[Hit, ...], tuple[str, ...], tzinfo]:
+    """The hits of the first tier that blocks, their rules, and the zone the first of
+    them speaks of (else the first candidate zone)."""
     if len(hits) == 1:
-        shown = (hits[0],)
+        shown: tuple[Hit, ...] = (hits[0],)
         rules: tuple[str, ...] = (hits[0].rule,)
     else:
         tier = min(h.tier for h in hits)
@@ -839,10 +840,14 @@ def _blocked(plan: Plan, ctx: Ctx, hits: list[Hit]) -> Decision:
         rules = tuple(dict.fromkeys(h.rule for h in shown))
     for h in shown:
         if "zone" in h.params:
-            tz = zone(h.params["zone"])
-            break
-    else:
-        tz = ctx.zones[0]
+            return shown, rules, zone(h.params["zone"])
+    return shown, rules, zones[0]
+
+
+def _blocked(plan: Plan, ctx: Ctx, hits: list[Hit]) -> Decision:
+    """The decision to block: the hits of the first tier that blocks, shown in the zone
+    the first of them speaks of, with the next allowed time."""
+    shown, rules, tz = _shown(hits, ctx.zones)
     after = _next_allowed(plan.moving, ctx, hits)
     pack = plan.rules
     return _new(Decision, (False, rules, shown, ctx.attempt.at.astimezone(tz), str(tz),
@@ -882,16 +887,30 @@ _ORDINAL_1970 = date(1970, 1, 1).toordinal()
 
 def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_history: Any,
                   zones: tuple[tzinfo, ...]) -> Decision | None:
-    """``decide`` for a plain call, reading the scenario's history as written (the
-    evaluation format's list of objects) in compiled code; None when that does not apply:
-    nothing compiled, an attempt or customer with anything on record, lender-policy
-    checks, a change of UTC offset near the attempt in a candidate zone, or a history
-    that is not the usual one. The caller then parses the history and calls ``decide``,
-    which names any error. Property tests hold the two decisions equal.
+    """``decide`` for a call to the borrower, reading the scenario's history as written
+    (the evaluation format's list of objects) in compiled code; None when that does not
+    apply: nothing compiled, another channel or party, consents to a time of day, a
+    breathing space with an end, lender-policy checks of time, a change of UTC offset near the
+    attempt in a candidate zone, or a history that is not the usual one. The caller then
+    parses the history and calls ``decide``, which names any error. Property tests hold
+    the two decisions equal.
+
+    The checks of time and counters are compiled; holds and the checks of who, what and
+    how (which read no history, and, without a breathing space's end, never let go) are
+    the Python checks, asked only when something is on record.
     """
     if (_decide_timed is None or attempt.channel != "call"
-            or not _plain(attempt, customer)):
+            or attempt.party not in BORROWER_PARTIES):
         return None
+    plain = _plain(attempt, customer)
+    consented = False
+    if not plain:
+        if customer.breathing_space_until is not None:
+            return None
+        if customer.consents:
+            if any(c.kind in _TIMED_CONSENTS for c in customer.consents):
+                return None
+            consented = _recent_call_consent(customer, attempt.at)
     plan = _plan_for(rules)
     name = rules.name
     if plan.timed_plain != _KERNEL_CHECKS.get(name):
@@ -905,7 +924,9 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     if days is None:
         return None
     if name == "us":
-        cap1, cap2 = rules.calls_per_7_days, rules.conversation_pause_days
+        # us: calls the consumer consented to are outside both counters
+        cap1, cap2 = ((None, None) if consented
+                      else (rules.calls_per_7_days, rules.conversation_pause_days))
     else:
         cap1 = (rules.calls_per_number_per_day if name == "cn"
                 else rules.calls_per_borrower_per_day)
@@ -930,6 +951,13 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
                               NOT_CONNECTED)
     if not found:
         return None
+    if not plain:
+        # the history is well formed (else Python would name its error): now the holds
+        held = _held(plan, rules, attempt, customer, zones)
+        if held is None:
+            return None
+        if held:
+            return held[0]
     hits, after = found
     if not hits:
         return _new(Decision, (True, (), (), attempt.at.astimezone(zones[0]), days.names[0],
@@ -952,6 +980,33 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
 
 
 _KERNEL_WORDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+#: consents that open or narrow a window of time (decided in Python)
+_TIMED_CONSENTS = frozenset({"call_time", "contact_time", "preferred_time"})
+
+
+def _held(plan: Plan, rules: PackRules, attempt: Attempt, customer: Customer,
+          zones: tuple[tzinfo, ...]) -> list[Decision] | None:
+    """The decision of the holds and the checks of who, what and how, when one blocks
+    (in a list; empty when none does), or None when one would let go later (decided in
+    Python)."""
+    ctx = Ctx(rules, attempt, customer, (), zones)
+    at = attempt.at
+    loc = [at.astimezone(z) for z in zones]
+    hits = []
+    for check in plan.gated:
+        hit = check(ctx, at, loc)
+        if hit is not None:
+            if hit.next_at is not None:
+                return None
+            hits.append(hit)
+    if not hits:
+        return []
+    # A hit that never lets go: no next allowed time, whatever the counters say.
+    shown, names, tz = _shown(hits, zones)
+    return [_new(Decision, (False, names, shown, at.astimezone(tz), str(tz), None,
+                            rules.name, rules.full_version))]
 
 
 def _kernel_hit(rules: PackRules, attempt: Attempt, days: Any, check: int, z: int, k: int,
