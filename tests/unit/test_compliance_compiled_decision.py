@@ -266,6 +266,15 @@ WEEKS = ((1, 1, 1, 1, 1, 1, 1), (2, 1, 1, 1, 1, 1, 0), (0, 0, 0, 0, 0, 0, 7),
          (3, 0, 0, 0, 4, 0, 0), (0, 2, 2, 0, 0, 2, 2), (1, 0, 0, 0, 0, 0, 0))
 
 
+#: the packs' caps as they are, lowered to nothing (never lets go), or lowered a little
+CAPS = {"cn": ({}, {"daily_call_attempts": 0}, {"daily_conversations": 0},
+               {"daily_call_attempts": 2}),
+        "gb": ({}, {"daily_call_attempts": 0}, {"daily_conversations": 0},
+               {"daily_call_attempts": 2}),
+        "us": ({}, {"calls_per_7_days": 0}, {"conversation_pause_days": 9},
+               {"calls_per_7_days": 4})}
+
+
 def _edge_cases() -> list[tuple[str, dict[str, Any]]]:
     """Calls at the exact edges of the windows in every zone of numbers with one zone or
     many (a toll-free +1 800 number has eleven), each after weeks of calls shaped to end
@@ -295,7 +304,8 @@ def _edge_cases() -> list[tuple[str, dict[str, Any]]]:
                                     "initiated_by": "collector", "agency_id": None})
                         events.sort(key=lambda e: e["at"])
                         cases.append((pack, {
-                            "id": f"{pack}-{phone}-{day}-{z}-{k}", "options": {},
+                            "id": f"{pack}-{phone}-{day}-{z}-{k}",
+                            "options": CAPS[pack][k % len(CAPS[pack])],
                             "attempt": {"at": local.isoformat(), "channel": "call",
                                         "party": "self", "contact_id": "K0",
                                         "contact_value": phone, "debt_id": "L1"},

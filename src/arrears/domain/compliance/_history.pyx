@@ -639,45 +639,62 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     return 0
 
 
-def decide_timed(str pack, object raw, ZoneDays zd, long long t, object value, object cid,
-                 object debt, bint hours, int ws, int we, int cap1, int cap2,
-                 int history_days, int max_steps, dict offsets, frozenset channels,
-                 frozenset results, frozenset inbound, frozenset borrower,
-                 frozenset not_connected):
-    """``engine.decide`` of a plain call at ``t`` (UTC microseconds) to ``value`` / ``cid``
-    about ``debt``, reading the history ``raw`` as the scenario wrote it, or None ("decide
-    in Python"; see ``engine.decide_unread``).
+cdef class TimedRules:
+    """What ``decide_timed`` needs of one set of rules (built once per set): the pack,
+    whether its window applies to calls and the window (seconds of the local day), the
+    caps (-1 for none: cn unanswered calls to the number and conversations a day; gb calls
+    and conversations a day; us calls in seven days and the days of the pause after a
+    conversation), the look-back in days, the steps of the search for the next allowed
+    time, and the engine's vocabularies."""
 
-    ``hours``: the pack's window applies to calls, from ``ws`` to ``we`` (seconds of the
-    local day). ``cap1`` / ``cap2`` (-1 for none): cn unanswered calls to the number and
-    conversations a day; gb calls and conversations a day; us calls in seven days and the
-    days of the pause after a conversation. ``history_days``: the rules' look-back.
+    cdef int p, ws, we, cap1, cap2, history_days, max_steps
+    cdef bint hours
+    cdef frozenset channels, results, inbound, borrower, not_connected
+
+    def __init__(self, str pack, bint hours, int ws, int we, int cap1, int cap2,
+                 int history_days, int max_steps, frozenset channels, frozenset results,
+                 frozenset inbound, frozenset borrower, frozenset not_connected):
+        if pack not in ("cn", "us", "gb"):
+            raise ValueError(f"no compiled decision for pack {pack!r}")
+        if history_days < 0:
+            raise ValueError("a look-back of no days or more")
+        self.p = ("cn", "us", "gb").index(pack)
+        self.hours, self.ws, self.we = hours, ws, we
+        self.cap1, self.cap2 = cap1, cap2
+        self.history_days, self.max_steps = history_days, max_steps
+        self.channels, self.results, self.inbound = channels, results, inbound
+        self.borrower, self.not_connected = borrower, not_connected
+
+
+def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
+                 object cid, object debt, bint consented, dict offsets):
+    """``engine.decide`` of a call at ``t`` (UTC microseconds) to ``value`` / ``cid``
+    about ``debt`` under ``rules``, for the checks of time and counters, reading the
+    history ``raw`` as the scenario wrote it (its offsets from ``offsets``), or None
+    ("decide in Python"; see ``engine.decide_unread``). ``consented`` (us): the consumer
+    consented to calls, and neither counter applies.
 
     The answer is ``(hits, next_allowed)``: the blocking checks at ``t``, each as
     ``(check, zone index, day index, a, b, next_at)`` (hours: a = the local time of day
-    in seconds, rounded down to the minute;
-    daily caps and 7-in-7: a = count, 7-in-7's b = the day of the first call in its
-    window; the pause: a = day of the last conversation, b = the day it ends), times in
-    UTC microseconds, and the earliest time every check allows (None: none helps).
-    False: the decision needs days outside the table (a longer one may do).
+    in seconds, rounded down to the minute; daily caps and 7-in-7: a = count, 7-in-7's
+    b = the day of the first call in its window; the pause: a = day of the last
+    conversation, b = the day it ends), times in UTC microseconds, and the earliest time
+    every check allows (None: none helps). False: the decision needs days outside the
+    table (a longer one may do).
     """
-    cdef int p, z, k, i, status, step
+    cdef int p = rules.p, z, k, i, status, step, history_days = rules.history_days
+    cdef int cap1 = rules.cap1, cap2 = rules.cap2, ws = rules.ws, we = rules.we
+    cdef bint hours = rules.hours
     cdef long long floor = 0, x, later
     cdef bint blocked, never = False
     cdef Found f
     cdef Counted c
     cdef list hits = []
     cdef Py_ssize_t n
-    if pack == "cn":
-        p = 0
-    elif pack == "us":
-        p = 1
-    elif pack == "gb":
-        p = 2
-    else:
+    if type(raw) is not list:
         return None
-    if type(raw) is not list or history_days < 0:
-        return None
+    if consented and p == 1:
+        cap1 = cap2 = -1
     for z in range(zd.nz):
         k = _day(zd, z, t)
         if k < history_days:
@@ -693,8 +710,8 @@ def decide_timed(str pack, object raw, ZoneDays zd, long long t, object value, o
         PyMem_Free(c.second)
         raise MemoryError()
     try:
-        if _read(p, <list>raw, floor, value, cid, debt, offsets, channels, results, inbound,
-                 borrower, not_connected, &c) < 0:
+        if _read(p, <list>raw, floor, value, cid, debt, offsets, rules.channels,
+                 rules.results, rules.inbound, rules.borrower, rules.not_connected, &c) < 0:
             return None
         later = 0
         for i in range(3):
@@ -712,7 +729,7 @@ def decide_timed(str pack, object raw, ZoneDays zd, long long t, object value, o
         if never:
             return (hits, None)
         x = t
-        for step in range(max_steps):
+        for step in range(rules.max_steps):
             if later <= x:
                 return (hits, None)
             x = later

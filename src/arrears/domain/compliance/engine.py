@@ -911,9 +911,8 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
             if any(c.kind in _TIMED_CONSENTS for c in customer.consents):
                 return None
             consented = _recent_call_consent(customer, attempt.at)
-    plan = _plan_for(rules)
-    name = rules.name
-    if plan.timed_plain != _KERNEL_CHECKS.get(name):
+    timed = _timed_rules(rules)
+    if timed is None:
         return None
     try:
         t = (attempt.at - _EPOCH) // _US
@@ -923,37 +922,22 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     days = _zone_days(zones, utc_day, _DAYS_AFTER)
     if days is None:
         return None
-    if name == "us":
-        # us: calls the consumer consented to are outside both counters
-        cap1, cap2 = ((None, None) if consented
-                      else (rules.calls_per_7_days, rules.conversation_pause_days))
-    else:
-        cap1 = (rules.calls_per_number_per_day if name == "cn"
-                else rules.calls_per_borrower_per_day)
-        cap2 = rules.conversations_per_day
-    cap1 = -1 if cap1 is None else cap1
-    cap2 = -1 if cap2 is None else cap2
-    window = "call" in rules.window_channels
-    found = _decide_timed(name, raw_history, days, t, attempt.contact_value,
-                          attempt.contact_id, attempt.debt_id, window, rules.window_start,
-                          rules.window_end, cap1, cap2, rules.history_days, _MAX_STEPS,
-                          OFFSETS_SEEN, CHANNELS, RESULTS, INBOUND, BORROWER_PARTIES,
-                          NOT_CONNECTED)
+    a = attempt
+    found = _decide_timed(timed, raw_history, days, t, a.contact_value, a.contact_id,
+                          a.debt_id, consented, OFFSETS_SEEN)
     if found is False:
         # the search for the next allowed time went past the table: a longer one
         days = _zone_days(zones, utc_day, _DAYS_AFTER_LONG)
         if days is None:
             return None
-        found = _decide_timed(name, raw_history, days, t, attempt.contact_value,
-                              attempt.contact_id, attempt.debt_id, window, rules.window_start,
-                              rules.window_end, cap1, cap2, rules.history_days, _MAX_STEPS,
-                              OFFSETS_SEEN, CHANNELS, RESULTS, INBOUND, BORROWER_PARTIES,
-                              NOT_CONNECTED)
+        found = _decide_timed(timed, raw_history, days, t, a.contact_value, a.contact_id,
+                              a.debt_id, consented, OFFSETS_SEEN)
     if not found:
         return None
+    name = rules.name
     if not plain:
         # the history is well formed (else Python would name its error): now the holds
-        held = _held(plan, rules, attempt, customer, zones)
+        held = _held(_plan_for(rules), rules, attempt, customer, zones)
         if held is None:
             return None
         if held:
@@ -980,6 +964,34 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
 
 
 _KERNEL_WORDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+_TIMED_RULES: dict[int, tuple[PackRules, Any]] = {}
+
+
+def _timed_rules(rules: PackRules) -> Any:
+    """``rules`` for ``_history.decide_timed`` (once per set of rules), or None when their
+    checks of time are not the pack's own (a lender's policy adds some)."""
+    found = _TIMED_RULES.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    name = rules.name
+    timed = None
+    if _plan_for(rules).timed_plain == _KERNEL_CHECKS.get(name):
+        if name == "us":
+            cap1, cap2 = rules.calls_per_7_days, rules.conversation_pause_days
+        else:
+            cap1 = (rules.calls_per_number_per_day if name == "cn"
+                    else rules.calls_per_borrower_per_day)
+            cap2 = rules.conversations_per_day
+        timed = _kernel.TimedRules(
+            name, "call" in rules.window_channels, rules.window_start, rules.window_end,
+            -1 if cap1 is None else cap1, -1 if cap2 is None else cap2, rules.history_days,
+            _MAX_STEPS, CHANNELS, RESULTS, INBOUND, BORROWER_PARTIES, NOT_CONNECTED)
+    if len(_TIMED_RULES) > 4096:
+        _TIMED_RULES.clear()
+    _TIMED_RULES[id(rules)] = (rules, timed)
+    return timed
 
 
 #: consents that open or narrow a window of time (decided in Python)
