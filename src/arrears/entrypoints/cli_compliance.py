@@ -194,11 +194,10 @@ def bench_compliance(
     that pace); ``jsonl_decisions_per_second`` adds reading and writing the JSON lines;
     ``engine_decisions_per_second`` is the engine alone on parsed inputs. Times are CPU
     seconds of this single-threaded process (one core, so a busy machine does not hide
-    the figures), best of ``--rounds``; the timestamp caches start empty in every round.
+    the figures), best of ``--rounds``; the engine's caches start empty in every round.
     """
-    from arrears.domain.compliance import evaluate_scenario, get_pack
+    from arrears.domain.compliance import clear_caches, evaluate_scenario, get_pack
     from arrears.domain.compliance.kernel import compiled_kernel
-    from arrears.domain.compliance.parse import clear_caches
     from arrears.errors import InvalidInput
     from arrears.services.compliance import scenario_with_text
 
@@ -276,8 +275,7 @@ def _best_of(rounds: int, work: Any, setup: Any = None) -> tuple[float, float]:
 def _streamed(rounds: int, pack: str, lines: list[bytes], batch: int = 256) -> float:
     """CPU seconds of deciding ``lines`` as they arrive: each batch is read from JSON
     (not timed) just before it is decided (timed); best of ``rounds``."""
-    from arrears.domain.compliance import evaluate_scenario
-    from arrears.domain.compliance.parse import clear_caches
+    from arrears.domain.compliance import clear_caches, evaluate_scenario
 
     best = float("inf")
     clock = time.process_time

@@ -24,8 +24,8 @@ from arrears.domain.compliance.zones import UnknownZone, candidate_zones
 
 __all__ = [
     "PACKS", "Attempt", "Consent", "Customer", "Decision", "Hit", "OptionError", "PackRules",
-    "ScenarioError", "Template", "decide", "decision_json", "error_json", "evaluate_scenario",
-    "explain", "get_pack", "rules_for",
+    "ScenarioError", "Template", "clear_caches", "decide", "decision_json", "error_json",
+    "evaluate_scenario", "explain", "get_pack", "rules_for",
 ]
 
 
@@ -69,6 +69,17 @@ def decision_json(scenario_id: Any, decision: Decision, locale: str = "en",
 
 #: (id of a decision's hits, locale) -> (hits, next allowed time, explanation, its text)
 _BLOCKED_TEXTS: dict[tuple[int, str], tuple[Any, ...]] = {}
+
+
+def clear_caches() -> None:
+    """Start every cache of the compliance engine empty (for measurements): parsed
+    timestamps and floors, tables of local days, the words of decisions."""
+    from arrears.domain.compliance import engine, parse
+
+    parse.clear_caches()
+    engine.clear_caches()
+    _ALLOWED_TEXTS.clear()
+    _BLOCKED_TEXTS.clear()
 
 
 def error_json(scenario_id: Any, field: str, reason: str) -> dict[str, Any]:

@@ -966,6 +966,13 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
 _KERNEL_WORDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
+def clear_caches() -> None:
+    """Forget the tables of local days and the shared words of blocked decisions (they
+    are bounded; this is for measurements)."""
+    _ZONE_DAYS.clear()
+    _KERNEL_WORDS.clear()
+
+
 _TIMED_RULES: dict[int, tuple[PackRules, Any]] = {}
 
 
