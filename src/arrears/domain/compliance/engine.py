@@ -878,8 +878,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 #: the run of local days a table of midnights covers around the attempt's UTC day: two
-#: weeks back (the longest look-back of the packs' rules is six days), and forward as far
-#: as most searches for the next allowed time go, or (when they go further) five weeks
+#: weeks back (the packs look back six days; a lender's longer pause fits), and twelve
+#: days forward, as far as most searches for the next allowed time go, or twenty-four
+#: when one goes further
 _DAYS_BEFORE, _DAYS_AFTER, _DAYS_AFTER_LONG = 14, 12, 24
 _ZONE_DAYS: dict[tuple[Any, ...], Any] = {}
 _ORDINAL_1970 = date(1970, 1, 1).toordinal()
@@ -890,10 +891,10 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     """``decide`` for a call to the borrower, reading the scenario's history as written
     (the evaluation format's list of objects) in compiled code; None when that does not
     apply: nothing compiled, another channel or party, consents to a time of day, a
-    breathing space with an end, lender-policy checks of time, a change of UTC offset near the
-    attempt in a candidate zone, or a history that is not the usual one. The caller then
-    parses the history and calls ``decide``, which names any error. Property tests hold
-    the two decisions equal.
+    breathing space with an end, lender-policy checks of time, a change of UTC offset
+    near the attempt in a candidate zone, or a history that is not the usual one. The
+    caller then parses the history and calls ``decide``, which names any error. Property
+    tests hold the two decisions equal.
 
     The checks of time and counters are compiled; holds and the checks of who, what and
     how (which read no history, and, without a breathing space's end, never let go) are
