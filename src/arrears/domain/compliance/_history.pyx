@@ -13,6 +13,10 @@ seen before. None only means "read it in Python": ``parse.parse_history`` then d
 names any error. Property tests hold the two readings equal.
 
 ``tally`` counts the parsed events as ``engine._tally_*`` do, for the pack's counters.
+
+``decide_timed`` goes further for a call: from the history as written to the checks of
+time and counters and the next allowed time, on a table of local midnights
+(``ZoneDays``); see ``engine.decide_unread``, which asks it and builds the decision.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
