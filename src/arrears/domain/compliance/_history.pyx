@@ -255,6 +255,56 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
     return out
 
 
+cdef inline object _field(object ev, bint is_dict, str key, Py_ssize_t index):
+    """A field of an event: read from the scenario's object, or from a parsed tuple."""
+    return (<dict>ev).get(key) if is_dict else (<tuple>ev)[index]
+
+
+cdef int _count_as(int p, object ev, bint is_dict, object channel, object party,
+                   object result, bint inbound_event, object value, object cid, object debt,
+                   bint anyone, frozenset borrower, frozenset not_connected) except -1:
+    """Which of the pack's two counters count an event (``engine._tally_*``): 1 the
+    first, 2 the second, 3 both, 0 neither. ``p``: 0 cn (unanswered calls to the dialled
+    number; conversations), 1 us (connected calls about the debt without consent;
+    conversations about it), 2 gb (calls to the borrower; conversations). ``party`` is
+    already ``party or "self"``; the contact, debt and consent are read only when they
+    decide."""
+    cdef int k = 0
+    cdef object found
+    if p == 0:
+        if inbound_event:
+            return 0  # the customer called us
+        if result == "conversation":
+            return 2 if party in borrower and (channel == "call" or channel == "visit") else 0
+        if channel == "call" and (
+                anyone or (value is not None and _field(ev, is_dict, "contact_value", 4) == value)
+                or (cid is not None and _field(ev, is_dict, "contact_id", 3) == cid)):
+            return 1
+        return 0
+    if p == 1:
+        if channel != "call" or inbound_event:
+            return 0
+        if debt is not None:
+            found = _field(ev, is_dict, "debt_id", 5)
+            if found is not None and found != debt:
+                return 0
+        if result in not_connected:
+            return 0
+        found = _field(ev, is_dict, "with_consent", 8)
+        if not (found is True if is_dict else found):
+            k = 1
+        if result == "conversation" and party in borrower:
+            k |= 2
+        return k
+    if inbound_event or party not in borrower:
+        return 0
+    if channel == "call":
+        k = 1
+    if result == "conversation" and (channel == "call" or channel == "visit"):
+        k |= 2
+    return k
+
+
 def tally(str pack, object history, object value, object cid, object debt,
           frozenset borrower, frozenset not_connected):
     """``engine._TALLIES[pack]`` for an attempt to ``value`` / ``cid`` about ``debt``: the
@@ -262,55 +312,33 @@ def tally(str pack, object history, object value, object cid, object debt,
     or None ("count in Python") for a pack it does not know or events that are not
     tuples."""
     cdef list first = [], second = []
+    cdef tuple ev
+    cdef int p, k
+    cdef bint anyone = value is None and cid is None
+    if pack not in _PACK_NAMES:
+        return None
     for item in history:
         if type(item) is not tuple or len(<tuple>item) < 9:
             return None
-    cdef tuple ev
-    cdef bint anyone = value is None and cid is None
-    cdef object result, party, channel
-    if pack == "cn":
-        names = ("unanswered", "conversations")
-        for item in history:
-            ev = <tuple>item
-            if ev[7]:
-                continue  # the customer called us
-            result, channel = ev[6], ev[1]
-            if result == "conversation":
-                if ev[2] in borrower and (channel == "call" or channel == "visit"):
-                    second.append(ev[0])
-            elif channel == "call" and (anyone or (value is not None and ev[4] == value)
-                                        or (cid is not None and ev[3] == cid)):
-                first.append(ev[0])
-    elif pack == "gb":
-        names = ("borrower_calls", "conversations")
-        for item in history:
-            ev = <tuple>item
-            if ev[7] or ev[2] not in borrower:
-                continue
-            channel = ev[1]
-            if channel == "call":
-                first.append(ev[0])
-            if ev[6] == "conversation" and (channel == "call" or channel == "visit"):
-                second.append(ev[0])
-    elif pack == "us":
-        names = ("debt_calls", "debt_conversations")
-        for item in history:
-            ev = <tuple>item
-            if ev[1] != "call" or ev[7] or (debt is not None and ev[5] is not None
-                                             and ev[5] != debt):
-                continue
-            result = ev[6]
-            if result in not_connected:
-                continue
-            if not ev[8]:
-                first.append(ev[0])
-            if result == "conversation" and ev[2] in borrower:
-                second.append(ev[0])
-    else:
-        return None
+    p = _PACK_NAMES.index(pack)
+    for item in history:
+        ev = <tuple>item
+        k = _count_as(p, ev, False, ev[1], ev[2], ev[6], ev[7], value, cid, debt, anyone,
+                      borrower, not_connected)
+        if k & 1:
+            first.append(ev[0])
+        if k & 2:
+            second.append(ev[0])
     first.sort()
     second.sort()
+    names = _COUNTER_NAMES[p]
     return {names[0]: first, names[1]: second}
+
+
+_PACK_NAMES = ("cn", "us", "gb")
+#: the counters of each pack, as ``engine._tally_*`` names them
+_COUNTER_NAMES = (("unanswered", "conversations"), ("debt_calls", "debt_conversations"),
+                  ("borrower_calls", "conversations"))
 
 
 # ------------------------------------------------------------------ the timed decision
@@ -556,12 +584,12 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     """The history's events from ``floor`` on, counted as ``engine._tally_*`` counts
     them; -1 for anything but the usual history (read it in Python)."""
     cdef Py_ssize_t i, size, tail_size = 0
-    cdef object ev, at_obj, channel, party, ev_debt, result, by, found
+    cdef object ev, at_obj, channel, party, result, by, found
     cdef object tail_owner = None
+    cdef int k
     cdef const unsigned char *chars
     cdef const unsigned char *tail = NULL
     cdef long long off = 0, local = 0, when
-    cdef bint inbound_event, consent
     cdef bint anyone = value is None and cid is None
     for i in range(len(raw)):
         ev = raw[i]
@@ -598,44 +626,14 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
             return -1
         if not party:
             party = "self"
-        inbound_event = by in inbound
-        if pack == 0:  # cn
-            if inbound_event:
-                continue
-            if result == "conversation":
-                if party in borrower and (channel == "call" or channel == "visit"):
-                    c.second[c.m] = when
-                    c.m += 1
-            elif channel == "call" and (
-                    anyone or (value is not None and (<dict>ev).get("contact_value") == value)
-                    or (cid is not None and (<dict>ev).get("contact_id") == cid)):
-                c.first[c.n] = when
-                c.n += 1
-        elif pack == 1:  # us
-            if channel != "call" or inbound_event:
-                continue
-            if debt is not None:
-                ev_debt = (<dict>ev).get("debt_id")
-                if ev_debt is not None and ev_debt != debt:
-                    continue
-            if result in not_connected:
-                continue
-            consent = (<dict>ev).get("with_consent") is True
-            if not consent:
-                c.first[c.n] = when
-                c.n += 1
-            if result == "conversation" and party in borrower:
-                c.second[c.m] = when
-                c.m += 1
-        else:  # gb
-            if inbound_event or party not in borrower:
-                continue
-            if channel == "call":
-                c.first[c.n] = when
-                c.n += 1
-            if result == "conversation" and (channel == "call" or channel == "visit"):
-                c.second[c.m] = when
-                c.m += 1
+        k = _count_as(pack, ev, True, channel, party, result, by in inbound, value, cid,
+                      debt, anyone, borrower, not_connected)
+        if k & 1:
+            c.first[c.n] = when
+            c.n += 1
+        if k & 2:
+            c.second[c.m] = when
+            c.m += 1
     if c.n > 1:
         qsort(c.first, c.n, sizeof(long long), _compare)
     if c.m > 1:
@@ -662,7 +660,7 @@ cdef class TimedRules:
             raise ValueError(f"no compiled decision for pack {pack!r}")
         if history_days < 0:
             raise ValueError("a look-back of no days or more")
-        self.p = ("cn", "us", "gb").index(pack)
+        self.p = _PACK_NAMES.index(pack)
         self.hours, self.ws, self.we = hours, ws, we
         self.cap1, self.cap2 = cap1, cap2
         self.history_days, self.max_steps = history_days, max_steps
