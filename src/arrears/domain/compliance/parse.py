@@ -79,6 +79,9 @@ def parse_at(value: Any, field: str) -> datetime:
         raise ScenarioError(field, f"not an ISO 8601 timestamp: {value!r}") from None
     if at.tzinfo is None:
         raise ScenarioError(field, f"{value!r} has no UTC offset")
+    if len(value) > 19 and value[19] in "+-Z" and value[10] in "T ":
+        # the history of an attempt is mostly written in the attempt's own offset
+        _OFFSETS[value[19:]] = at.utcoffset()  # type: ignore[assignment]
     if len(_AT_CACHE) >= _CACHE_LIMIT:
         _AT_CACHE.clear()
     _AT_CACHE[value] = at
