@@ -17,6 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import arrears.domain.compliance as compliance
 from arrears.domain.compliance import engine, evaluate_scenario, parse
 from arrears.domain.compliance.engine import decide, decide_unread
 from arrears.domain.compliance.packs import rules_for
@@ -159,12 +160,20 @@ def scenarios(draw: Any, odd: bool = True) -> tuple[str, dict[str, Any]]:
     return pack, scenario
 
 
-def _without_kernel(pack: str, scenario: dict[str, Any]) -> dict[str, Any]:
+def _without_kernel(pack: str, scenario: dict[str, Any], locale: str = "en") -> dict[str, Any]:
     saved, engine._decide_timed = engine._decide_timed, None
     try:
-        return evaluate_scenario(pack, scenario)
+        return evaluate_scenario(pack, scenario, locale)
     finally:
         engine._decide_timed = saved
+
+
+def _compiled_answer(pack: str, scenario: dict[str, Any], locale: str = "en") -> Any:
+    """The whole answer in compiled code (``_history.PlainCalls``), once an evaluation of
+    the same scenario has filled the caches it reads; None: left to Python."""
+    evaluate_scenario(pack, scenario, locale)
+    plain = compliance._plain_calls(rules_for(pack, scenario.get("options")))[1]
+    return None if plain is None else plain.answer(scenario, locale)
 
 
 def _learn_offsets() -> None:
@@ -245,6 +254,20 @@ def test_the_compiled_decision_answers_for_a_plain_call_on_an_ordinary_day(
         event["at"] = (datetime.fromisoformat(event["at"]) + shift).isoformat()
     _learn_offsets()
     assert _decisions(pack, scenario)[1] is not None
+    assert _compiled_answer(pack, scenario) == _without_kernel(pack, scenario)
+
+
+@needs_kernel
+@settings(max_examples=800, deadline=None)
+@given(scenarios(), st.sampled_from(["en", "zh-CN"]))
+def test_the_compiled_answer_is_pythons(case: tuple[str, dict[str, Any]], locale: str) -> None:
+    """The whole answer of a plain call in compiled code (zones, table of days and words
+    from the caches), or None for anything else: word for word Python's."""
+    pack, scenario = case
+    _learn_offsets()
+    answer = _compiled_answer(pack, scenario, locale)
+    if answer is not None:
+        assert answer == _without_kernel(pack, scenario, locale)
 
 
 @needs_kernel
@@ -330,5 +353,68 @@ def test_the_compiled_decision_at_the_edges_is_pythons() -> None:
             continue
         decided += 1
         assert _shown(unread) == _shown(python), scenario["id"]
-        assert evaluate_scenario(pack, scenario) == _without_kernel(pack, scenario)
+        expected = _without_kernel(pack, scenario)
+        assert evaluate_scenario(pack, scenario) == expected
+        if not scenario["customer"]["consents"]:
+            assert _compiled_answer(pack, scenario) == expected, scenario["id"]
     assert decided == len(cases)  # none of these days is near a change of clocks
+
+
+def _plain_call() -> dict[str, Any]:
+    return {"id": "p", "options": {}, "attempt": {
+        "at": "2026-06-15T10:00:00+08:00", "channel": "call", "party": "self",
+        "contact_id": "K0", "contact_value": "+8613812345678", "debt_id": "L1",
+        "initiated_by": "collector", "agency_id": None, "template": None,
+        "mentions_debt": True, "collectors": 1},
+        "customer": {"country": "CN", "timezone": None, "address_timezone": None,
+                     "flags": [], "refused_contacts": [], "consents": [],
+                     "breathing_space_until": None},
+        "history": [{"at": f"2026-06-15T0{h}:00:00+08:00", "channel": "call",
+                     "party": "self", "contact_id": "K0", "contact_value": "+8613812345678",
+                     "debt_id": "L1", "result": "no_answer", "initiated_by": "collector",
+                     "agency_id": None} for h in range(8, 10)]}
+
+
+class _Text(str):
+    pass
+
+
+#: (object, field, value): what a dialler might send instead of the usual
+ODD_FIELDS = [
+    ("attempt", "contact_id", 123), ("attempt", "party", ""), ("attempt", "party", "spouse"),
+    ("attempt", "party", "guarantor"), ("attempt", "collectors", -1),
+    ("attempt", "collectors", True), ("attempt", "collectors", None),
+    ("attempt", "mentions_debt", "yes"), ("attempt", "mentions_debt", None),
+    ("attempt", "workplace", True), ("attempt", "channel", "Call"),
+    ("attempt", "channel", _Text("call")), ("attempt", "at", "2026-06-15T10:00:00.5+08:00"),
+    ("attempt", "at", "2026-06-15 10:00:00+08:00"), ("attempt", "at", "2026-06-15T10:00:00"),
+    ("attempt", "at", "2026-06-31T10:00:00+08:00"), ("attempt", "at", "2026-06-15T10:00:00Z"),
+    ("attempt", "at", "2026-06-15T02:00:00+00:00"), ("attempt", "agency_id", "AG1"),
+    ("attempt", "template", "T1"), ("attempt", "contact_value", "13812345678"),
+    ("attempt", "contact_value", "+86 138 1234 5678"),
+    ("attempt", "contact_value", "+٨٦13812345678"), ("attempt", "contact_value", None),
+    ("attempt", "contact_value", "a@b.cn"), ("customer", "country", "cn"),
+    ("customer", "country", 86), ("customer", "country", ""), ("customer", "flags", ""),
+    ("customer", "flags", ["dispute"]), ("customer", "consents", None),
+    ("customer", "breathing_space_until", ""), ("customer", "timezone", ""),
+    ("customer", "timezone", "Mars/Base"), ("customer", "timezone", "Asia/Shanghai"),
+    ("customer", "address_timezone", "Asia/Urumqi"), ("customer", "extra", 1),
+    ("scenario", "options", {"daily_call_attempts": 1}), ("scenario", "options", None),
+    ("scenario", "history", None), ("scenario", "customer", None),
+]
+
+
+@needs_kernel
+@pytest.mark.parametrize(("where", "field", "value"), ODD_FIELDS)
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_compiled_answer_of_odd_fields_is_pythons(where: str, field: str, value: Any,
+                                                      locale: str) -> None:
+    """A field of another type or shape: the compiled answer is Python's, or None."""
+    _learn_offsets()
+    scenario = _plain_call()
+    assert _compiled_answer("cn", scenario, locale) == _without_kernel("cn", scenario, locale)
+    target = scenario if where == "scenario" else scenario[where]
+    target[field] = value
+    answer = _compiled_answer("cn", scenario, locale)
+    if answer is not None:
+        assert answer == _without_kernel("cn", scenario, locale)

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from arrears.domain.compliance.engine import decide, decide_unread, explain
-from arrears.domain.compliance.model import Attempt, Consent, Customer, Decision, Hit, Template
+from phonenumbers import timezone as phone_tz
+
+from arrears.domain.compliance import engine as _engine
+from arrears.domain.compliance.engine import decide, decide_unread, explain, explain_hits
+from arrears.domain.compliance.model import (
+    BORROWER_PARTIES,
+    Attempt,
+    Consent,
+    Customer,
+    Decision,
+    Hit,
+    Template,
+)
 from arrears.domain.compliance.packs import PACKS, OptionError, PackRules, get_pack, rules_for
 from arrears.domain.compliance.parse import (
     ScenarioError,
@@ -20,6 +31,7 @@ from arrears.domain.compliance.parse import (
     parse_history,
     written_offset,
 )
+from arrears.domain.compliance.texts import render
 from arrears.domain.compliance.zones import UnknownZone, candidate_zones
 
 __all__ = [
@@ -43,32 +55,56 @@ def decision_json(scenario_id: Any, decision: Decision, locale: str = "en",
     else:
         local = written
     if decision.allowed:
-        # A dialler list is mostly allowed calls: their words repeat, minute by minute.
-        key = (local[11:16], decision.zone, decision.pack, decision.version, locale)
-        text = _ALLOWED_TEXTS.get(key)
-        if text is None:
-            if len(_ALLOWED_TEXTS) >= 65536:
-                _ALLOWED_TEXTS.clear()
-            text = _ALLOWED_TEXTS[key] = explain(decision, locale)
-        return {"id": scenario_id, "decision": "allow", "rules": [], "explanation": text,
+        return {"id": scenario_id, "decision": "allow", "rules": [],
+                "explanation": _allowed_words(local[11:16], decision.zone, decision.pack,
+                                              decision.version, locale),
                 "local_time": local, "next_allowed_at": None, "pack": decision.pack,
                 "version": decision.version}
-    after, hits = decision.next_allowed_at, decision.hits
-    # Decisions made from the compiled counts share their hits when they block for the
-    # same reasons (``engine.decide_unread``): their words are then written once.
-    words = _BLOCKED_TEXTS.get((id(hits), locale))
-    if words is None or words[0] is not hits or words[1] is not after:
-        words = (hits, after, explain(decision, locale), after.isoformat() if after else None)
-        if len(_BLOCKED_TEXTS) >= 16384:
-            _BLOCKED_TEXTS.clear()
-        _BLOCKED_TEXTS[(id(hits), locale)] = words
+    words = _blocked_words(decision.hits, decision.next_allowed_at, locale)
     return {"id": scenario_id, "decision": "block", "rules": list(decision.rules),
             "explanation": words[2], "local_time": local, "next_allowed_at": words[3],
             "pack": decision.pack, "version": decision.version}
 
 
+def _allowed_words(hhmm: str, zone: str, pack: str, version: str, locale: str) -> str:
+    """The words of an allowed call at local ``hhmm``. A dialler list is mostly allowed
+    calls: their words repeat, minute by minute."""
+    key = (hhmm, zone, pack, version, locale)
+    text = _ALLOWED_TEXTS.get(key)
+    if text is None:
+        if len(_ALLOWED_TEXTS) >= 65536:
+            _ALLOWED_TEXTS.clear()
+        text = _ALLOWED_TEXTS[key] = render(
+            "allowed", {"time": hhmm, "zone": zone, "pack": pack, "version": version}, locale)
+    return text
+
+
+def _blocked_words(hits: tuple[Hit, ...], after: Any, locale: str) -> tuple[Any, ...]:
+    """(hits, next allowed time, the explanation, that time's text) of a block. Decisions
+    made from the compiled counts share their hits when they block for the same reasons
+    (``engine.kernel_words``): their words are then written once."""
+    words = _BLOCKED_TEXTS.get((id(hits), locale))
+    if words is None or words[0] is not hits or words[1] is not after:
+        words = (hits, after, explain_hits(hits, locale),
+                 after.isoformat() if after else None)
+        if len(_BLOCKED_TEXTS) >= 16384:
+            _BLOCKED_TEXTS.clear()
+        _BLOCKED_TEXTS[(id(hits), locale)] = words
+    return words
+
+
 #: (id of a decision's hits, locale) -> (hits, next allowed time, explanation, its text)
 _BLOCKED_TEXTS: dict[tuple[int, str], tuple[Any, ...]] = {}
+
+
+def _plain_block(rules: PackRules, days: Any, hits: list[tuple[Any, ...]], after: int | None,
+                 debt_id: str | None, locale: str) -> tuple[Any, ...]:
+    """(rule names, explanation, next allowed time's text) of a plain call's block found
+    by the compiled decision (``_history.PlainCalls``), as ``evaluate_scenario`` words
+    it."""
+    words = _engine.kernel_words(rules, days, hits, after, debt_id)
+    shown = _blocked_words(words[2], words[5], locale)
+    return words[1], shown[2], shown[3]
 
 
 def clear_caches() -> None:
@@ -101,6 +137,14 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
         except OptionError as exc:
             field = exc.option if exc.option == "pack" else f"options.{exc.option}"
             raise ScenarioError(field, exc.reason) from None
+        if _engine._decide_timed is not None:
+            plain = _PLAIN_CALLS.get(id(rules))
+            if plain is None or plain[0] is not rules:
+                plain = _plain_calls(rules)
+            if plain[1] is not None:
+                answer = plain[1].answer(scenario, locale)
+                if answer is not None:
+                    return answer
         raw_attempt = get("attempt")
         attempt = parse_attempt(raw_attempt)
         customer = parse_customer(get("customer"), rules.country)
@@ -117,3 +161,27 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
     except UnknownZone as exc:
         return error_json(sid, "customer.timezone", str(exc))
     return decision_json(sid, decision, locale, raw_attempt["at"])
+
+
+#: id(rules) -> (rules, their compiled answer of plain calls or None)
+_PLAIN_CALLS: dict[int, tuple[PackRules, Any]] = {}
+
+
+def _plain_calls(rules: PackRules) -> tuple[PackRules, Any]:
+    """The compiled answer of plain calls (a call to the borrower, nothing on record)
+    under ``rules`` (``_history.PlainCalls``), reading and filling the caches of the
+    Python path; None when nothing is compiled or a lender's policy adds checks of time."""
+    from arrears.domain.compliance import parse, zones
+
+    timed = _engine._timed_rules(rules) if _engine._kernel is not None else None
+    plain = None if timed is None else _engine._kernel.PlainCalls(
+        rules, timed, rules.name, rules.full_version, (rules.country or "").upper(),
+        BORROWER_PARTIES, parse._OFFSETS, written_offset, zones._RECORDED,
+        zones._RESOLVED, phone_tz.TIMEZONE_LONGEST_PREFIX, zones._CANDIDATES,
+        _engine._ZONE_DAYS, _engine._zone_days, _engine._DAYS_AFTER, _engine._DAYS_AFTER_LONG,
+        _engine._KERNEL_WORDS, _BLOCKED_TEXTS, _plain_block, _ALLOWED_TEXTS,
+        _allowed_words)
+    if len(_PLAIN_CALLS) >= 4096:
+        _PLAIN_CALLS.clear()
+    found = _PLAIN_CALLS[id(rules)] = (rules, plain)
+    return found

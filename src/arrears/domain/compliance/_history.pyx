@@ -684,6 +684,12 @@ def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object 
     every check allows (None: none helps). False: the decision needs days outside the
     table (a longer one may do).
     """
+    return _decide(rules, raw, zd, t, value, cid, debt, consented, offsets)
+
+
+cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
+                    object cid, object debt, bint consented, dict offsets):
+    """``decide_timed``, for callers in this module."""
     cdef int p = rules.p, z, k, i, status, step, history_days = rules.history_days
     cdef int cap1 = rules.cap1, cap2 = rules.cap2, ws = rules.ws, we = rules.we
     cdef bint hours = rules.hours
@@ -752,3 +758,281 @@ def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object 
     finally:
         PyMem_Free(c.first)
         PyMem_Free(c.second)
+
+
+# ------------------------------------------------------------------ the whole answer
+#
+# ``PlainCalls.answer`` is ``evaluate_scenario`` for the commonest scenario of a dialler
+# list: a call to the borrower, nothing on record, no options. It reads the scenario's
+# objects as the Python parsers read them, takes the zones, the table of local days and
+# the words of the answer from the caches the Python path fills, and decides with
+# ``decide_timed``. Anything else, or anything not yet in a cache, is None: "answer in
+# Python", which then fills the caches. Property tests hold the answers equal.
+
+from cpython.dict cimport PyDict_GetItem
+from cpython.ref cimport PyObject
+
+#: 0001-01-01 as a proleptic Gregorian ordinal, and 1970-01-01
+cdef long long _ORDINAL_1970 = 719163
+cdef long long _US_PER_MINUTE = 60000000LL
+cdef object _MISSING = object()
+
+
+cdef inline object _get(dict d, object key):
+    """``d[key]``, or ``_MISSING``."""
+    cdef PyObject *found = PyDict_GetItem(d, key)
+    return _MISSING if found == NULL else <object>found
+
+
+cdef inline bint _empty(object value) noexcept:
+    """Nothing on record: the field left out, null, or an empty list."""
+    return value is _MISSING or value is None or (type(value) is list and not <list>value)
+
+
+cdef inline bint _text_or_none(object value) noexcept:
+    return value is None or type(value) is str
+
+
+cdef inline long long _zone_offset(ZoneDays zd, int z) noexcept:
+    """Zone ``z``'s UTC offset in microseconds (the same on every day of the table)."""
+    return (zd.first_ordinal - _ORDINAL_1970) * _US_PER_DAY - zd.mids[z][0]
+
+
+cdef object _isoformat(long long t, long long offset):
+    """``datetime.isoformat`` of UTC microseconds ``t`` seen at UTC ``offset``, or None
+    for an offset not in whole minutes (left to Python)."""
+    cdef long long minutes
+    if offset % _US_PER_MINUTE != 0:
+        return None
+    naive = _as_datetime(t + offset)
+    if naive is None:
+        return None
+    minutes = (offset if offset >= 0 else -offset) // _US_PER_MINUTE
+    return "%s%s%02d:%02d" % (naive.isoformat(), "-" if offset < 0 else "+",
+                              minutes // 60, minutes % 60)
+
+
+cdef class PlainCalls:
+    """``evaluate_scenario`` of plain calls under one set of rules, reading the Python
+    path's caches (each given here as the dict itself: the offsets written in timestamps,
+    the zones of recorded time zones, the prefixes of the numbering plan, the candidate
+    zones, the tables of local days, the words of decisions) and, where one misses, the
+    Python function that fills it."""
+
+    cdef object rules
+    cdef object rules_id
+    cdef TimedRules timed
+    cdef str pack, version, country
+    cdef frozenset borrower
+    cdef dict offsets, recorded, prefixes, candidates, zone_days
+    cdef dict kernel_words, blocked_texts, allowed_texts
+    cdef object written_offset, zone_days_for, blocked_words, allowed_words
+    cdef int longest
+    cdef object after, after_long
+
+    def __init__(self, object rules, TimedRules timed, str pack, str version, str country,
+                 frozenset borrower, dict offsets, object written_offset, dict recorded,
+                 dict prefixes, int longest, dict candidates, dict zone_days,
+                 object zone_days_for, int after, int after_long, dict kernel_words,
+                 dict blocked_texts, object blocked_words, dict allowed_texts,
+                 object allowed_words):
+        self.rules, self.rules_id, self.timed = rules, id(rules), timed
+        self.pack, self.version, self.country = pack, version, country
+        self.borrower = borrower
+        self.offsets, self.written_offset = offsets, written_offset
+        self.recorded, self.prefixes, self.longest = recorded, prefixes, longest
+        self.candidates = candidates
+        self.zone_days, self.zone_days_for = zone_days, zone_days_for
+        self.after, self.after_long = after, after_long
+        self.kernel_words, self.blocked_texts = kernel_words, blocked_texts
+        self.blocked_words = blocked_words
+        self.allowed_texts, self.allowed_words = allowed_texts, allowed_words
+
+    cdef object _phone_names(self, object value):
+        """``zones.phone_zones`` of an E.164 number (its zones' names), or None."""
+        cdef const unsigned char *chars
+        cdef Py_ssize_t n, i, size = 0, limit
+        if value is None or (type(value) is str and not <str>value):
+            return ()
+        if type(value) is not str:
+            return None
+        chars = _latin1(<str>value)
+        n = PyUnicode_GET_LENGTH(value)
+        if chars == NULL or n < 8 or n > 16 or chars[0] != 43:  # '+'
+            return None
+        for i in range(1, n):
+            if chars[i] < 48 or chars[i] > 57:
+                return None
+        if not self.prefixes:
+            return None
+        limit = n - 1 if n - 1 < self.longest else self.longest
+        while size < limit and PyDict_GetItem(self.prefixes, (<str>value)[1:size + 2]) != NULL:
+            size += 1
+        return self.prefixes[(<str>value)[1:size + 1]] if size else ()
+
+    cdef object _days(self, object zones, long long day, object after):
+        """``engine._zone_days``: the cached table, else built."""
+        cdef object key = (zones, day, after)
+        cdef object found = _get(self.zone_days, key)
+        if found is _MISSING:
+            found = self.zone_days_for(zones, day, after)
+        return found
+
+    def answer(self, dict scenario, str locale):
+        """The answer ``evaluate_scenario`` gives (the rules being these), or None:
+        answer in Python."""
+        cdef object raw, at, party, cid, value, debt, by, flag, country, tz, moved
+        cdef object zones, found, hits, after, words, local, names
+        cdef dict attempt, customer
+        cdef ZoneDays zd
+        cdef Py_ssize_t seen = 2
+        cdef const unsigned char *chars
+        cdef long long local_us = 0, off = 0, t, day, offset, written = 0
+        cdef int z
+        # the attempt: a call to the borrower, the spec's fields and no others
+        raw = _get(scenario, "attempt")
+        if type(raw) is not dict:
+            return None
+        attempt = <dict>raw
+        at = _get(attempt, "at")
+        flag = _get(attempt, "channel")
+        if type(at) is not str or type(flag) is not str or flag != "call":
+            return None
+        party = _get(attempt, "party")
+        cid = _get(attempt, "contact_id")
+        value = _get(attempt, "contact_value")
+        debt = _get(attempt, "debt_id")
+        by = _get(attempt, "initiated_by")
+        if party is _MISSING:
+            party = None
+        else:
+            seen += 1
+        if cid is _MISSING:
+            cid = None
+        else:
+            seen += 1
+        if value is _MISSING:
+            value = None
+        else:
+            seen += 1
+        if debt is _MISSING:
+            debt = None
+        else:
+            seen += 1
+        if by is _MISSING:
+            by = None
+        else:
+            seen += 1
+        if not (_text_or_none(party) and _text_or_none(cid) and _text_or_none(value)
+                and _text_or_none(debt) and _text_or_none(by)):
+            return None
+        if (party or "self") not in self.borrower:
+            return None
+        for name in ("agency_id", "template"):
+            flag = _get(attempt, name)
+            if flag is not _MISSING:
+                if flag is not None:
+                    return None
+                seen += 1
+        flag = _get(attempt, "mentions_debt")
+        if flag is not _MISSING:
+            if flag is not None and type(flag) is not bool:
+                return None
+            seen += 1
+        flag = _get(attempt, "collectors")
+        if flag is not _MISSING:
+            if flag is not None and (type(flag) is not int or flag < 0):
+                return None
+            seen += 1
+        if seen != len(attempt):
+            return None
+        chars = _latin1(<str>at)
+        if chars == NULL or PyUnicode_GET_LENGTH(at) < 20 or not _local_ascii(chars, &local_us):
+            return None
+        found = _get(self.offsets, (<str>at)[19:])
+        if found is _MISSING or not _offset_us(found, &off):
+            return None
+        t = local_us - off
+        if t < _MIN_US or t > _MAX_US:
+            return None
+        day = t // _US_PER_DAY
+        if day * _US_PER_DAY > t:
+            day -= 1
+        # the customer: nothing on record
+        raw = _get(scenario, "customer")
+        if type(raw) is not dict:
+            return None
+        customer = <dict>raw
+        if not (_empty(_get(customer, "flags")) and _empty(_get(customer, "refused_contacts"))
+                and _empty(_get(customer, "consents"))):
+            return None
+        flag = _get(customer, "breathing_space_until")
+        if not (flag is _MISSING or flag is None):
+            return None
+        country = customer.get("country")
+        tz = customer.get("timezone")
+        moved = customer.get("address_timezone")
+        if not (_text_or_none(country) and _text_or_none(tz) and _text_or_none(moved)):
+            return None
+        country = self.country if not country else (<str>country).upper()
+        # the candidate zones (``zones.candidate_zones``), as cached
+        if tz:
+            zones = _get(self.recorded, tz)
+        else:
+            names = self._phone_names(value)
+            if names is None:
+                return None
+            zones = _get(self.candidates, (names, moved, country))
+        if zones is _MISSING:
+            return None
+        # the decision, on the table of local days
+        found = self._days(zones, day, self.after)
+        if found is None:
+            return None
+        zd = <ZoneDays>found
+        found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt, False,
+                        self.offsets)
+        if found is False:
+            found = self._days(zones, day, self.after_long)
+            if found is None:
+                return None
+            zd = <ZoneDays>found
+            found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
+                            False, self.offsets)
+        if found is None or found is False:
+            return None
+        hits, after = found
+        z = (<tuple>(<list>hits)[0])[1] if hits else 0
+        # the local time: as the attempt wrote it when that is how ``isoformat`` writes it
+        offset = _zone_offset(zd, z)
+        local = None
+        if PyUnicode_GET_LENGTH(at) == 25:
+            found = self.written_offset(at)
+            if found is not None and _offset_us(found, &written) and written == offset:
+                local = at
+        if local is None:
+            local = _isoformat(t, offset)
+            if local is None:
+                return None
+        if not hits:
+            found = _get(self.allowed_texts, ((<str>local)[11:16], zd.names[0], self.pack,
+                                              self.version, locale))
+            if found is _MISSING:
+                found = self.allowed_words((<str>local)[11:16], zd.names[0], self.pack,
+                                           self.version, locale)
+            return {"id": scenario.get("id"), "decision": "allow", "rules": [],
+                    "explanation": found, "local_time": local, "next_allowed_at": None,
+                    "pack": self.pack, "version": self.version}
+        words = _get(self.kernel_words, (self.rules_id, zd, tuple(hits), after, debt))
+        found = _MISSING
+        if words is not _MISSING and words[0] is self.rules:
+            found = _get(self.blocked_texts, (id(words[2]), locale))
+            if found is not _MISSING and (found[0] is not words[2] or found[1] is not words[5]):
+                found = _MISSING
+        if found is _MISSING:
+            names, text, later = self.blocked_words(self.rules, zd, hits, after, debt, locale)
+        else:
+            names, text, later = words[1], found[2], found[3]
+        return {"id": scenario.get("id"), "decision": "block", "rules": list(names),
+                "explanation": text, "local_time": local, "next_allowed_at": later,
+                "pack": self.pack, "version": self.version}

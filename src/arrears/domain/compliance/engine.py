@@ -861,8 +861,13 @@ def explain(decision: Decision, locale: str = "en") -> str:
         return render("allowed", {"time": _hhmm(decision.local_time),
                                   "zone": decision.zone, "pack": decision.pack,
                                   "version": decision.version}, locale)
+    return explain_hits(decision.hits, locale)
+
+
+def explain_hits(hits: Sequence[Hit], locale: str = "en") -> str:
+    """The words of a block: each blocking rule's, in order."""
     sep = "；" if locale.startswith("zh") else "; "
-    return sep.join(render(h.key, h.params, locale) for h in decision.hits)
+    return sep.join(render(h.key, h.params, locale) for h in hits)
 
 
 # ---------------------------------------------------------------- the compiled decision
@@ -947,12 +952,23 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     if not hits:
         return _new(Decision, (True, (), (), attempt.at.astimezone(zones[0]), days.names[0],
                                None, name, rules.full_version))
-    # A dialler list blocks many calls for the same reasons (the same pause, the same
-    # night): their words are made once, and the decisions share them.
-    key = (id(rules), days, tuple(hits), after, attempt.debt_id)
+    words = kernel_words(rules, days, hits, after, attempt.debt_id)
+    return _new(Decision, (False, words[1], words[2], attempt.at.astimezone(words[3]),
+                           words[4], words[5], name, rules.full_version))
+
+
+def kernel_words(rules: PackRules, days: Any, hits: list[tuple[Any, ...]], after: int | None,
+                 debt_id: str | None) -> tuple[Any, ...]:
+    """The words of a block found by ``decide_timed`` (its ``hits`` and next allowed time,
+    on the table ``days``), for a call about ``debt_id``: (rules, their names, the hits
+    as the Python checks word them, the zone shown, its name, the next allowed time).
+
+    A dialler list blocks many calls for the same reasons (the same pause, the same
+    night): their words are made once, and the decisions share them."""
+    key = (id(rules), days, tuple(hits), after, debt_id)
     words = _KERNEL_WORDS.get(key)
     if words is None or words[0] is not rules:
-        made = tuple(_kernel_hit(rules, attempt, days, *hit) for hit in hits)
+        made = tuple(_kernel_hit(rules, debt_id, days, *hit) for hit in hits)
         tz = days.zones[hits[0][1]]
         words = (rules, (made[0].rule,) if len(made) == 1 else tuple(dict.fromkeys(
             h.rule for h in made)), made, tz, days.names[hits[0][1]],
@@ -960,8 +976,7 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
         if len(_KERNEL_WORDS) >= 16384:
             _KERNEL_WORDS.clear()
         _KERNEL_WORDS[key] = words
-    return _new(Decision, (False, words[1], words[2], attempt.at.astimezone(words[3]),
-                           words[4], words[5], name, rules.full_version))
+    return words
 
 
 _KERNEL_WORDS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -1029,7 +1044,7 @@ def _held(plan: Plan, rules: PackRules, attempt: Attempt, customer: Customer,
                             rules.name, rules.full_version))]
 
 
-def _kernel_hit(rules: PackRules, attempt: Attempt, days: Any, check: int, z: int, k: int,
+def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z: int, k: int,
                 a: int, b: int, next_at: int | None) -> Hit:
     """One blocking check of ``decide_timed`` as the Python check words it."""
     tz = days.zones[z]
@@ -1055,7 +1070,7 @@ def _kernel_hit(rules: PackRules, attempt: Attempt, days: Any, check: int, z: in
         return Hit(rule, key, {"count": a, "cap": cap,
                                "date": date.fromordinal(first + k).isoformat(), "zone": where},
                    after, TIMED)
-    debt = attempt.debt_id or "-"
+    debt = debt_id or "-"
     if check == 3:
         return Hit("us.call_frequency_7in7", "calls_7in7",
                    {"count": a, "cap": rules.calls_per_7_days, "debt": debt,
