@@ -176,7 +176,7 @@ def _plain_calls(rules: PackRules) -> tuple[PackRules, Any]:
     timed = _engine._timed_rules(rules) if _engine._kernel is not None else None
     plain = None if timed is None else _engine._kernel.PlainCalls(
         rules, timed, rules.name, rules.full_version, (rules.country or "").upper(),
-        BORROWER_PARTIES, parse._OFFSETS, written_offset, zones._RECORDED,
+        BORROWER_PARTIES, parse._OFFSETS, parse._WRITTEN, written_offset, zones._RECORDED,
         zones._RESOLVED, phone_tz.TIMEZONE_LONGEST_PREFIX, zones._CANDIDATES,
         _engine._ZONE_DAYS, _engine._zone_days, _engine._DAYS_AFTER, _engine._DAYS_AFTER_LONG,
         _engine._KERNEL_WORDS, _BLOCKED_TEXTS, _plain_block, _ALLOWED_TEXTS,

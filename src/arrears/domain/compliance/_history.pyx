@@ -19,7 +19,9 @@ time and counters and the next allowed time, on a table of local midnights
 (``ZoneDays``); see ``engine.decide_unread``, which asks it and builds the decision.
 """
 
+from cpython.dict cimport PyDict_GetItem, PyDict_Next
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.ref cimport PyObject
 from libc.stdlib cimport qsort
 from libc.string cimport memcmp
 from cpython.datetime cimport (
@@ -255,43 +257,34 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
     return out
 
 
-cdef inline object _field(object ev, bint is_dict, str key, Py_ssize_t index):
-    """A field of an event: read from the scenario's object, or from a parsed tuple."""
-    return (<dict>ev).get(key) if is_dict else (<tuple>ev)[index]
-
-
-cdef int _count_as(int p, object ev, bint is_dict, object channel, object party,
-                   object result, bint inbound_event, object value, object cid, object debt,
-                   bint anyone, frozenset borrower, frozenset not_connected) except -1:
+cdef int _count_as(int p, str channel, str party, str result, bint inbound_event,
+                   object ev_value, object ev_cid, object ev_debt, bint ev_consent,
+                   object value, object cid, object debt, bint anyone, frozenset borrower,
+                   frozenset not_connected) except -1:
     """Which of the pack's two counters count an event (``engine._tally_*``): 1 the
     first, 2 the second, 3 both, 0 neither. ``p``: 0 cn (unanswered calls to the dialled
     number; conversations), 1 us (connected calls about the debt without consent;
     conversations about it), 2 gb (calls to the borrower; conversations). ``party`` is
-    already ``party or "self"``; the contact, debt and consent are read only when they
-    decide."""
+    already ``party or "self"``; ``ev_*`` are the event's contact, debt and consent."""
     cdef int k = 0
-    cdef object found
     if p == 0:
         if inbound_event:
             return 0  # the customer called us
         if result == "conversation":
             return 2 if party in borrower and (channel == "call" or channel == "visit") else 0
         if channel == "call" and (
-                anyone or (value is not None and _field(ev, is_dict, "contact_value", 4) == value)
-                or (cid is not None and _field(ev, is_dict, "contact_id", 3) == cid)):
+                anyone or (value is not None and ev_value == value)
+                or (cid is not None and ev_cid == cid)):
             return 1
         return 0
     if p == 1:
         if channel != "call" or inbound_event:
             return 0
-        if debt is not None:
-            found = _field(ev, is_dict, "debt_id", 5)
-            if found is not None and found != debt:
-                return 0
+        if debt is not None and ev_debt is not None and ev_debt != debt:
+            return 0
         if result in not_connected:
             return 0
-        found = _field(ev, is_dict, "with_consent", 8)
-        if not (found is True if is_dict else found):
+        if not ev_consent:
             k = 1
         if result == "conversation" and party in borrower:
             k |= 2
@@ -323,8 +316,8 @@ def tally(str pack, object history, object value, object cid, object debt,
     p = _PACK_NAMES.index(pack)
     for item in history:
         ev = <tuple>item
-        k = _count_as(p, ev, False, ev[1], ev[2], ev[6], ev[7], value, cid, debt, anyone,
-                      borrower, not_connected)
+        k = _count_as(p, ev[1], ev[2], ev[6], ev[7], ev[4], ev[3], ev[5], bool(ev[8]), value,
+                      cid, debt, anyone, borrower, not_connected)
         if k & 1:
             first.append(ev[0])
         if k & 2:
@@ -578,24 +571,86 @@ cdef int _check(int kind, ZoneDays zd, long long x, Counted *c, bint hours, long
     return _pause(zd, x, c.second, c.m, cap2, f)
 
 
+#: the fields of an event the compiled reading needs, by index
+cdef enum:
+    F_AT = 0
+    F_CHANNEL = 1
+    F_PARTY = 2
+    F_CID = 3
+    F_VALUE = 4
+    F_DEBT = 5
+    F_RESULT = 6
+    F_BY = 7
+    F_CONSENT = 8
+    _FIELDS = 9
+    _SLOTS = 16
+
+cdef tuple _EVENT_KEYS = ("at", "channel", "party", "contact_id", "contact_value", "debt_id",
+                          "result", "initiated_by", "with_consent")
+
+
+cdef inline int _key_index(object key) except -3:
+    """The field a key names (-1 another field, -2 a key that is not a plain text)."""
+    cdef int i
+    if type(key) is not str:
+        return -2
+    for i in range(_FIELDS):
+        if <str>key == <str>_EVENT_KEYS[i]:
+            return i
+    return -1
+
+
+cdef inline object _value(PyObject *found):
+    return None if found == NULL else <object>found
+
+
 cdef int _read(int pack, list raw, long long floor, object value, object cid, object debt,
                dict offsets, frozenset channels, frozenset results, frozenset inbound,
                frozenset borrower, frozenset not_connected, Counted *c) except -2:
     """The history's events from ``floor`` on, counted as ``engine._tally_*`` counts
-    them; -1 for anything but the usual history (read it in Python)."""
-    cdef Py_ssize_t i, size, tail_size = 0
+    them; -1 for anything but the usual history (read it in Python).
+
+    Each event's entries are read in one pass, in the order they were written: a log
+    writes its events alike, so from the second event on, the key at each place is
+    known by its address and no field is looked up by its name."""
+    cdef Py_ssize_t i, size, tail_size = 0, pos
     cdef object ev, at_obj, channel, party, result, by, found
     cdef object tail_owner = None
-    cdef int k
+    cdef int k, slot, index
     cdef const unsigned char *chars
     cdef const unsigned char *tail = NULL
     cdef long long off = 0, local = 0, when
     cdef bint anyone = value is None and cid is None
+    cdef PyObject *key
+    cdef PyObject *entry
+    cdef PyObject *fields[_FIELDS]
+    cdef PyObject *keys[_SLOTS]
+    cdef int known[_SLOTS]
+    for slot in range(_SLOTS):
+        keys[slot] = NULL
     for i in range(len(raw)):
         ev = raw[i]
         if type(ev) is not dict:
             return -1
-        at_obj = (<dict>ev).get("at")
+        for k in range(_FIELDS):
+            fields[k] = NULL
+        pos = 0
+        slot = 0
+        while PyDict_Next(ev, &pos, &key, &entry):
+            if slot < _SLOTS and key == keys[slot]:
+                index = known[slot]
+            else:
+                index = _key_index(<object>key)
+                if index == -2:
+                    return -1
+                if slot < _SLOTS:
+                    keys[slot], known[slot] = key, index
+            if index >= 0:
+                fields[index] = entry
+            slot += 1
+        if fields[F_AT] == NULL:
+            return -1
+        at_obj = <object>fields[F_AT]
         if type(at_obj) is not str:
             return -1
         chars = _latin1(<str>at_obj)
@@ -615,19 +670,21 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
             return -1
         if when < floor:
             continue  # before the floor: no rule reads it, and Python skips it unread
-        # Only the fields the pack's counters read, besides those Python checks: a field
-        # left out reads as None, as Python reads it (it refuses only a channel or a
-        # result left out, and ``_odd`` sees those).
-        channel = (<dict>ev).get("channel")
-        party = (<dict>ev).get("party")
-        result = (<dict>ev).get("result")
-        by = (<dict>ev).get("initiated_by")
+        # Besides the fields Python checks, only those the counters read: a field left
+        # out reads as None, as Python reads it (it refuses only a channel or a result
+        # left out, and ``_odd`` sees those).
+        channel = _value(fields[F_CHANNEL])
+        party = _value(fields[F_PARTY])
+        result = _value(fields[F_RESULT])
+        by = _value(fields[F_BY])
         if _odd(channel, party, result, by, channels, results):
             return -1
         if not party:
             party = "self"
-        k = _count_as(pack, ev, True, channel, party, result, by in inbound, value, cid,
-                      debt, anyone, borrower, not_connected)
+        k = _count_as(pack, channel, party, result, by in inbound, _value(fields[F_VALUE]),
+                      _value(fields[F_CID]), _value(fields[F_DEBT]),
+                      fields[F_CONSENT] != NULL and <object>fields[F_CONSENT] is True,
+                      value, cid, debt, anyone, borrower, not_connected)
         if k & 1:
             c.first[c.n] = when
             c.n += 1
@@ -769,8 +826,6 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
 # ``decide_timed``. Anything else, or anything not yet in a cache, is None: "answer in
 # Python", which then fills the caches. Property tests hold the answers equal.
 
-from cpython.dict cimport PyDict_GetItem
-from cpython.ref cimport PyObject
 
 #: 0001-01-01 as a proleptic Gregorian ordinal, and 1970-01-01
 cdef long long _ORDINAL_1970 = 719163
@@ -824,14 +879,15 @@ cdef class PlainCalls:
     cdef TimedRules timed
     cdef str pack, version, country
     cdef frozenset borrower
-    cdef dict offsets, recorded, prefixes, candidates, zone_days
+    cdef dict offsets, written, recorded, prefixes, candidates, zone_days
     cdef dict kernel_words, blocked_texts, allowed_texts
     cdef object written_offset, zone_days_for, blocked_words, allowed_words
     cdef int longest
     cdef object after, after_long
 
     def __init__(self, object rules, TimedRules timed, str pack, str version, str country,
-                 frozenset borrower, dict offsets, object written_offset, dict recorded,
+                 frozenset borrower, dict offsets, dict written, object written_offset,
+                 dict recorded,
                  dict prefixes, int longest, dict candidates, dict zone_days,
                  object zone_days_for, int after, int after_long, dict kernel_words,
                  dict blocked_texts, object blocked_words, dict allowed_texts,
@@ -839,7 +895,7 @@ cdef class PlainCalls:
         self.rules, self.rules_id, self.timed = rules, id(rules), timed
         self.pack, self.version, self.country = pack, version, country
         self.borrower = borrower
-        self.offsets, self.written_offset = offsets, written_offset
+        self.offsets, self.written, self.written_offset = offsets, written, written_offset
         self.recorded, self.prefixes, self.longest = recorded, prefixes, longest
         self.candidates = candidates
         self.zone_days, self.zone_days_for = zone_days, zone_days_for
@@ -1007,7 +1063,9 @@ cdef class PlainCalls:
         offset = _zone_offset(zd, z)
         local = None
         if PyUnicode_GET_LENGTH(at) == 25:
-            found = self.written_offset(at)
+            found = _get(self.written, (<str>at)[19:])
+            if found is _MISSING:
+                found = self.written_offset(at)
             if found is not None and _offset_us(found, &written) and written == offset:
                 local = at
         if local is None:
