@@ -355,8 +355,8 @@ def test_the_compiled_decision_at_the_edges_is_pythons() -> None:
         assert _shown(unread) == _shown(python), scenario["id"]
         expected = _without_kernel(pack, scenario)
         assert evaluate_scenario(pack, scenario) == expected
-        if not scenario["customer"]["consents"]:
-            assert _compiled_answer(pack, scenario) == expected, scenario["id"]
+        # a consent to calls given yesterday is read in compiled code too
+        assert _compiled_answer(pack, scenario) == expected, scenario["id"]
     assert decided == len(cases)  # none of these days is near a change of clocks
 
 
@@ -379,6 +379,65 @@ class _Text(str):
     pass
 
 
+#: a customer's record the compiled answer reads (through ``engine.plain_call_gate``):
+#: (pack, flags, consents given this many days before the call or None, refused contacts)
+RECORDS = [
+    ("cn", ["dispute"], None, []), ("cn", ["opt_out_sms"], None, []),
+    ("cn", ["opt_out_call"], None, []), ("cn", ["unreachable", "hardship_hold"], None, []),
+    ("cn", [], None, ["K0"]), ("cn", [], None, ["K9"]), ("cn", ["deceased"], None, ["K0"]),
+    ("gb", ["breathing_space"], None, []), ("gb", ["financial_difficulty"], None, []),
+    ("us", ["cease_communication"], None, []), ("us", ["time_barred"], None, []),
+    ("us", [], 0, []), ("us", [], 6, []), ("us", [], 7, []), ("us", [], 8, []),
+    ("us", ["opt_out_email"], 1, []), ("us", ["attorney_represented"], 1, []),
+]
+
+
+def _busy_week(pack: str) -> dict[str, Any]:
+    """A call at noon after a week of calls and one conversation, so every counter is at
+    or over its cap (a consent to calls lifts the us ones)."""
+    phone = {"cn": "+8613812345678", "gb": "+447700900123", "us": "+12125550123"}[pack]
+    noon = datetime.fromisoformat({"cn": "2026-06-15T12:00:00+08:00",
+                                   "gb": "2026-06-15T12:00:00+01:00",
+                                   "us": "2026-06-15T12:00:00-04:00"}[pack])
+    events = [{"at": (noon - timedelta(days=d, hours=h)).isoformat(), "channel": "call",
+               "party": "self", "contact_id": "K0", "contact_value": phone, "debt_id": "L1",
+               "result": "conversation" if (d, h) == (1, 2) else "no_answer",
+               "initiated_by": "collector", "agency_id": None}
+              for d in range(7) for h in (1, 2, 3)]
+    return {"id": "w", "options": {}, "attempt": {
+        "at": noon.isoformat(), "channel": "call", "party": "self", "contact_id": "K0",
+        "contact_value": phone, "debt_id": "L1", "initiated_by": "collector",
+        "agency_id": None, "template": None, "mentions_debt": True, "collectors": 1},
+        "customer": {"country": pack.upper(), "timezone": None, "address_timezone": None,
+                     "flags": [], "refused_contacts": [], "consents": [],
+                     "breathing_space_until": None},
+        "history": sorted(events, key=lambda e: e["at"])}
+
+
+@needs_kernel
+@pytest.mark.parametrize(("pack", "flags", "consented", "refused"), RECORDS)
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_record_of_flags_refusals_or_consent_to_calls_is_answered_in_compiled_code(
+        pack: str, flags: list[str], consented: int | None, refused: list[str],
+        locale: str) -> None:
+    """Holds, opt-outs, refusals and a us consent to calls leave the checks of time as
+    they are: the answer is compiled, and Python's word for word (a hold blocks for good,
+    before the counters)."""
+    _learn_offsets()
+    scenario = _busy_week(pack)
+    customer = scenario["customer"]
+    customer.update(flags=flags, refused_contacts=refused)
+    if consented is not None:
+        at = datetime.fromisoformat(scenario["attempt"]["at"])
+        customer["consents"] = [{"kind": "call",
+                                 "given_at": (at - timedelta(days=consented)).isoformat()}]
+    expected = _without_kernel(pack, scenario, locale)
+    assert expected["decision"] in ("allow", "block")
+    assert _compiled_answer(pack, scenario, locale) == expected
+    # and the cached answer of a record of flags is the same the second time
+    assert _compiled_answer(pack, scenario, locale) == expected
+
+
 #: (object, field, value): what a dialler might send instead of the usual
 ODD_FIELDS = [
     ("attempt", "contact_id", 123), ("attempt", "party", ""), ("attempt", "party", "spouse"),
@@ -399,6 +458,16 @@ ODD_FIELDS = [
     ("customer", "breathing_space_until", ""), ("customer", "timezone", ""),
     ("customer", "timezone", "Mars/Base"), ("customer", "timezone", "Asia/Shanghai"),
     ("customer", "address_timezone", "Asia/Urumqi"), ("customer", "extra", 1),
+    ("customer", "flags", [7]), ("customer", "flags", ["no_such_flag"]),
+    ("customer", "flags", "dispute"), ("customer", "flags", ["dispute", "dispute"]),
+    ("customer", "flags", [_Text("dispute")]), ("customer", "flags", ("dispute",)),
+    ("customer", "refused_contacts", [7]), ("customer", "refused_contacts", "K0"),
+    ("customer", "consents", [{"kind": 5}]), ("customer", "consents", [{}]),
+    ("customer", "consents", [{"kind": "call", "given_at": "yesterday"}]),
+    ("customer", "consents", [{"kind": "call_time", "from": "21:00", "until": "22:00"}]),
+    ("customer", "consents", [{"kind": "call", "from": "25:00"}]),
+    ("customer", "consents", {"kind": "call"}), ("customer", "consents", ["call"]),
+    ("customer", "breathing_space_until", "2026-06-20"),
     ("scenario", "options", {"daily_call_attempts": 1}), ("scenario", "options", None),
     ("scenario", "history", None), ("scenario", "customer", None),
 ]

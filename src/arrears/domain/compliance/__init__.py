@@ -107,6 +107,42 @@ def _plain_block(rules: PackRules, days: Any, hits: list[tuple[Any, ...]], after
     return words[1], shown[2], shown[3]
 
 
+def _plain_gate(rules: PackRules, raw_customer: dict[str, Any], party: str,
+                contact_id: str | None, contact_value: str | None, t: int,
+                zones: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """``engine.plain_call_gate`` for the compiled answer of a call to the borrower
+    (``_history.PlainCalls``) whose customer has something on record, at UTC
+    microseconds ``t``; None when the record is malformed (Python names the error) or is
+    decided in Python. A record of flags alone gives the same answer every time."""
+    flags = raw_customer.get("flags")
+    key = None
+    if not (raw_customer.get("consents") or raw_customer.get("refused_contacts")
+            or raw_customer.get("breathing_space_until") is not None) and (
+            type(flags) is list and all(type(f) is str for f in flags)):
+        key = (id(rules), party, *flags)
+        found = _GATES.get(key)
+        if found is not None and found[0] is rules:
+            return found[1]
+    try:
+        customer = parse_customer(raw_customer, rules.country)
+    except ScenarioError:
+        gate = None
+    else:
+        at = _engine._EPOCH + t * _engine._US
+        gate = _engine.plain_call_gate(
+            rules, customer, Attempt(at, "call", party, contact_id, contact_value), zones)
+    if key is not None:
+        # the same gate every time (a hold: the same hits, their words written once)
+        if len(_GATES) >= 4096:
+            _GATES.clear()
+        _GATES[key] = (rules, gate)
+    return gate
+
+
+#: (id(rules), party, *flags) -> (rules, the gate of a record of flags alone)
+_GATES: dict[tuple[Any, ...], tuple[PackRules, tuple[Any, ...]]] = {}
+
+
 def clear_caches() -> None:
     """Start every cache of the compliance engine empty (for measurements): parsed
     timestamps and floors, tables of local days, the words of decisions."""
@@ -116,6 +152,7 @@ def clear_caches() -> None:
     engine.clear_caches()
     _ALLOWED_TEXTS.clear()
     _BLOCKED_TEXTS.clear()
+    _GATES.clear()
 
 
 def error_json(scenario_id: Any, field: str, reason: str) -> dict[str, Any]:
@@ -180,7 +217,7 @@ def _plain_calls(rules: PackRules) -> tuple[PackRules, Any]:
         zones._RESOLVED, phone_tz.TIMEZONE_LONGEST_PREFIX, zones._CANDIDATES,
         _engine._ZONE_DAYS, _engine._zone_days, _engine._DAYS_AFTER, _engine._DAYS_AFTER_LONG,
         _engine._KERNEL_WORDS, _BLOCKED_TEXTS, _plain_block, _ALLOWED_TEXTS,
-        _allowed_words)
+        _allowed_words, _plain_gate, _blocked_words)
     if len(_PLAIN_CALLS) >= 4096:
         _PLAIN_CALLS.clear()
     found = _PLAIN_CALLS[id(rules)] = (rules, plain)

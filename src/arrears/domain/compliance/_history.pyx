@@ -882,6 +882,7 @@ cdef class PlainCalls:
     cdef dict offsets, written, recorded, prefixes, candidates, zone_days
     cdef dict kernel_words, blocked_texts, allowed_texts
     cdef object written_offset, zone_days_for, blocked_words, allowed_words
+    cdef object gate, hold_words
     cdef int longest
     cdef object after, after_long
 
@@ -891,7 +892,7 @@ cdef class PlainCalls:
                  dict prefixes, int longest, dict candidates, dict zone_days,
                  object zone_days_for, int after, int after_long, dict kernel_words,
                  dict blocked_texts, object blocked_words, dict allowed_texts,
-                 object allowed_words):
+                 object allowed_words, object gate, object hold_words):
         self.rules, self.rules_id, self.timed = rules, id(rules), timed
         self.pack, self.version, self.country = pack, version, country
         self.borrower = borrower
@@ -903,6 +904,7 @@ cdef class PlainCalls:
         self.kernel_words, self.blocked_texts = kernel_words, blocked_texts
         self.blocked_words = blocked_words
         self.allowed_texts, self.allowed_words = allowed_texts, allowed_words
+        self.gate, self.hold_words = gate, hold_words
 
     cdef object _phone_names(self, object value):
         """``zones.phone_zones`` of an E.164 number (its zones' names), or None."""
@@ -938,8 +940,9 @@ cdef class PlainCalls:
         """The answer ``evaluate_scenario`` gives (the rules being these), or None:
         answer in Python."""
         cdef object raw, at, party, cid, value, debt, by, flag, country, tz, moved
-        cdef object zones, found, hits, after, words, local, names
+        cdef object zones, found, hits, after, words, local, names, gate = None
         cdef dict attempt, customer
+        cdef bint consented = False, on_record
         cdef ZoneDays zd
         cdef Py_ssize_t seen = 2
         cdef const unsigned char *chars
@@ -1014,17 +1017,16 @@ cdef class PlainCalls:
         day = t // _US_PER_DAY
         if day * _US_PER_DAY > t:
             day -= 1
-        # the customer: nothing on record
+        # the customer: where they live, and whether anything is on record
         raw = _get(scenario, "customer")
         if type(raw) is not dict:
             return None
         customer = <dict>raw
-        if not (_empty(_get(customer, "flags")) and _empty(_get(customer, "refused_contacts"))
-                and _empty(_get(customer, "consents"))):
-            return None
         flag = _get(customer, "breathing_space_until")
-        if not (flag is _MISSING or flag is None):
-            return None
+        on_record = not (_empty(_get(customer, "flags"))
+                         and _empty(_get(customer, "refused_contacts"))
+                         and _empty(_get(customer, "consents"))
+                         and (flag is _MISSING or flag is None))
         country = customer.get("country")
         tz = customer.get("timezone")
         moved = customer.get("address_timezone")
@@ -1041,23 +1043,32 @@ cdef class PlainCalls:
             zones = _get(self.candidates, (names, moved, country))
         if zones is _MISSING:
             return None
+        if on_record:
+            # what the record does to the call (``engine.plain_call_gate``), in Python
+            gate = self.gate(self.rules, customer, party or "self", cid, value, t, zones)
+            if gate is None:
+                return None
+            consented = (<tuple>gate)[0] is True
         # the decision, on the table of local days
         found = self._days(zones, day, self.after)
         if found is None:
             return None
         zd = <ZoneDays>found
-        found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt, False,
-                        self.offsets)
+        found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
+                        consented, self.offsets)
         if found is False:
             found = self._days(zones, day, self.after_long)
             if found is None:
                 return None
             zd = <ZoneDays>found
             found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                            False, self.offsets)
+                            consented, self.offsets)
         if found is None or found is False:
             return None
         hits, after = found
+        if gate is not None and (<tuple>gate)[1] is not None:
+            # a hold, or a check of who or how, blocks for good: in the first zone
+            hits = None
         z = (<tuple>(<list>hits)[0])[1] if hits else 0
         # the local time: as the attempt wrote it when that is how ``isoformat`` writes it
         offset = _zone_offset(zd, z)
@@ -1072,6 +1083,15 @@ cdef class PlainCalls:
             local = _isoformat(t, offset)
             if local is None:
                 return None
+        if hits is None:
+            hits = (<tuple>gate)[1]
+            found = _get(self.blocked_texts, (id(hits), locale))
+            if found is _MISSING or found[0] is not hits or found[1] is not None:
+                found = self.hold_words(hits, None, locale)
+            return {"id": scenario.get("id"), "decision": "block",
+                    "rules": list((<tuple>gate)[2]), "explanation": found[2],
+                    "local_time": local, "next_allowed_at": None, "pack": self.pack,
+                    "version": self.version}
         if not hits:
             found = _get(self.allowed_texts, ((<str>local)[11:16], zd.names[0], self.pack,
                                               self.version, locale))

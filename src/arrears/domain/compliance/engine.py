@@ -908,15 +908,15 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     if (_decide_timed is None or attempt.channel != "call"
             or attempt.party not in BORROWER_PARTIES):
         return None
-    plain = _plain(attempt, customer)
+    gate = None
     consented = False
-    if not plain:
-        if customer.breathing_space_until is not None:
+    if not _plain(attempt, customer):
+        # what the record does: holds and the checks of who, what and how read no history
+        # and, without a breathing space's end, never let go
+        gate = plain_call_gate(rules, customer, attempt, zones)
+        if gate is None:
             return None
-        if customer.consents:
-            if any(c.kind in _TIMED_CONSENTS for c in customer.consents):
-                return None
-            consented = _recent_call_consent(customer, attempt.at)
+        consented = gate[0]
     timed = _timed_rules(rules)
     if timed is None:
         return None
@@ -941,13 +941,10 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     if not found:
         return None
     name = rules.name
-    if not plain:
-        # the history is well formed (else Python would name its error): now the holds
-        held = _held(_plan_for(rules), rules, attempt, customer, zones)
-        if held is None:
-            return None
-        if held:
-            return held[0]
+    if gate is not None and gate[1] is not None:
+        # the history is well formed (else Python would name its error): a hold blocks
+        return _new(Decision, (False, gate[2], gate[1], attempt.at.astimezone(zones[0]),
+                               str(zones[0]), None, name, rules.full_version))
     hits, after = found
     if not hits:
         return _new(Decision, (True, (), (), attempt.at.astimezone(zones[0]), days.names[0],
@@ -1021,14 +1018,9 @@ def _timed_rules(rules: PackRules) -> Any:
 _TIMED_CONSENTS = frozenset({"call_time", "contact_time", "preferred_time"})
 
 
-def _held(plan: Plan, rules: PackRules, attempt: Attempt, customer: Customer,
-          zones: tuple[tzinfo, ...]) -> list[Decision] | None:
-    """The decision of the holds and the checks of who, what and how, when one blocks
-    (in a list; empty when none does), or None when one would let go later (decided in
-    Python)."""
-    ctx = Ctx(rules, attempt, customer, (), zones)
-    at = attempt.at
-    loc = [at.astimezone(z) for z in zones]
+def _gated_hits(plan: Plan, ctx: Ctx, at: datetime, loc: list[datetime]) -> list[Hit] | None:
+    """The hits of the holds and the checks of who, what and how (``plan.gated``), or None
+    when one would let go later."""
     hits = []
     for check in plan.gated:
         hit = check(ctx, at, loc)
@@ -1036,12 +1028,32 @@ def _held(plan: Plan, rules: PackRules, attempt: Attempt, customer: Customer,
             if hit.next_at is not None:
                 return None
             hits.append(hit)
+    return hits
+
+
+def plain_call_gate(rules: PackRules, customer: Customer, attempt: Attempt,
+                    zones: tuple[tzinfo, ...]) -> tuple[Any, ...] | None:
+    """What a customer's record does to a call to the borrower, for the compiled answer
+    (``_history.PlainCalls``): (consented to calls, the hits shown when a hold or a check
+    of who or how blocks for good, else None, their rule names), or None when the record
+    reaches the checks of time (consents to a time of day, a breathing space with an end):
+    decided in Python. ``decide_unread`` reads the record with it too."""
+    if customer.breathing_space_until is not None:
+        return None
+    consented = False
+    if customer.consents:
+        if any(c.kind in _TIMED_CONSENTS for c in customer.consents):
+            return None
+        consented = _recent_call_consent(customer, attempt.at)
+    hits = _gated_hits(_plan_for(rules), Ctx(rules, attempt, customer, (), zones),
+                       attempt.at, [attempt.at.astimezone(z) for z in zones])
+    if hits is None:
+        return None
     if not hits:
-        return []
-    # A hit that never lets go: no next allowed time, whatever the counters say.
+        return (consented, None, ())
     shown, names, tz = _shown(hits, zones)
-    return [_new(Decision, (False, names, shown, at.astimezone(tz), str(tz), None,
-                            rules.name, rules.full_version))]
+    # the compiled answer shows a hold's local time in the first candidate zone
+    return (consented, shown, names) if tz is zones[0] else None
 
 
 def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z: int, k: int,
