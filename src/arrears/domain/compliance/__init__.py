@@ -31,7 +31,7 @@ from arrears.domain.compliance.parse import (
     parse_history,
     written_offset,
 )
-from arrears.domain.compliance.texts import render
+from arrears.domain.compliance.texts import message, render, separator
 from arrears.domain.compliance.zones import UnknownZone, candidate_zones
 
 __all__ = [
@@ -216,8 +216,9 @@ def _plain_calls(rules: PackRules) -> tuple[PackRules, Any]:
         BORROWER_PARTIES, parse._OFFSETS, parse._WRITTEN, written_offset, zones._RECORDED,
         zones._RESOLVED, phone_tz.TIMEZONE_LONGEST_PREFIX, zones._CANDIDATES,
         _engine._ZONE_DAYS, _engine._zone_days, _engine._DAYS_AFTER, _engine._DAYS_AFTER_LONG,
-        _engine._KERNEL_WORDS, _BLOCKED_TEXTS, _plain_block, _ALLOWED_TEXTS,
-        _allowed_words, _plain_gate, _blocked_words)
+        _BLOCKED_TEXTS, _plain_block, _ALLOWED_TEXTS,
+        _allowed_words, _plain_gate, _blocked_words, _engine.kernel_forms(rules), message,
+        separator)
     if len(_PLAIN_CALLS) >= 4096:
         _PLAIN_CALLS.clear()
     found = _PLAIN_CALLS[id(rules)] = (rules, plain)

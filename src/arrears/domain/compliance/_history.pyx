@@ -19,9 +19,10 @@ time and counters and the next allowed time, on a table of local midnights
 (``ZoneDays``); see ``engine.decide_unread``, which asks it and builds the decision.
 """
 
-from cpython.dict cimport PyDict_GetItem, PyDict_Next
+from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_Next
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 from cpython.ref cimport PyObject
+from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdlib cimport qsort
 from libc.string cimport memcmp
 from cpython.datetime cimport (
@@ -139,17 +140,13 @@ cdef inline long long _naive_us(datetime value) noexcept:
              + datetime_second(value)) * _US_PER_SEC + datetime_microsecond(value))
 
 
-cdef object _as_datetime(long long us):
-    """Microseconds since 1970-01-01 as a naive datetime, or None outside years 1-9999."""
-    cdef long long z, era, doe, yoe, y, doy, mp, d, m, rest
-    z = us // _US_PER_DAY
-    rest = us - z * _US_PER_DAY
-    if rest < 0:
-        z -= 1
-        rest += _US_PER_DAY
+cdef inline bint _civil(long long z, int *year, int *month, int *day) noexcept:
+    """The proleptic Gregorian date ``z`` days after 1970-01-01; False outside years
+    1-9999 (what ``datetime`` writes)."""
+    cdef long long era, doe, yoe, y, doy, mp, d, m
     z += 719468
     if z < 306:  # before 0001-01-01
-        return None
+        return False
     era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
@@ -161,8 +158,44 @@ cdef object _as_datetime(long long us):
     if m <= 2:
         y += 1
     if y > 9999:
+        return False
+    year[0], month[0], day[0] = <int>y, <int>m, <int>d
+    return True
+
+
+cdef inline void _write_digits(char *out, long long value, int width) noexcept:
+    """``value`` (not negative) in ``width`` decimal digits, zero-padded."""
+    cdef int i
+    for i in range(width - 1, -1, -1):
+        out[i] = <char>(48 + value % 10)
+        value //= 10
+
+
+cdef inline bint _write_date(char *text, long long z) noexcept:
+    """Day ``z`` after 1970-01-01 as YYYY-MM-DD in ``text`` (ten characters); False
+    outside years 1-9999."""
+    cdef int y, m, d
+    if not _civil(z, &y, &m, &d):
+        return False
+    _write_digits(text, y, 4)
+    text[4] = 45  # '-'
+    _write_digits(text + 5, m, 2)
+    text[7] = 45
+    _write_digits(text + 8, d, 2)
+    return True
+
+
+cdef object _as_datetime(long long us):
+    """Microseconds since 1970-01-01 as a naive datetime, or None outside years 1-9999."""
+    cdef long long z = us // _US_PER_DAY
+    cdef long long rest = us - z * _US_PER_DAY
+    cdef int y, m, d
+    if rest < 0:
+        z -= 1
+        rest += _US_PER_DAY
+    if not _civil(z, &y, &m, &d):
         return None
-    return datetime_new(<int>y, <int>m, <int>d, <int>(rest // 3600000000LL),
+    return datetime_new(y, m, d, <int>(rest // 3600000000LL),
                         <int>(rest // 60000000LL % 60), <int>(rest // _US_PER_SEC % 60),
                         <int>(rest % _US_PER_SEC), None)
 
@@ -184,11 +217,46 @@ cdef inline bint _left_out(dict ev, object channel, object party, object cid, ob
             or by is None and "initiated_by" not in ev)
 
 
+cdef inline bint _same(str a, str b) noexcept:
+    """``a == b`` for two texts, without the general comparison's dispatch: texts read
+    from JSON are new objects with no hash yet, compared byte for byte."""
+    cdef Py_ssize_t n
+    cdef unsigned int kind
+    if a is b:
+        return True
+    n = PyUnicode_GET_LENGTH(a)
+    kind = PyUnicode_KIND(a)
+    if n != PyUnicode_GET_LENGTH(b) or kind != PyUnicode_KIND(b):
+        return False
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), n * kind) == 0
+
+
+cdef inline bint _equal(object a, object b) except -1:
+    """``a == b``, byte for byte when both are texts."""
+    if type(a) is str and type(b) is str:
+        return _same(<str>a, <str>b)
+    return a == b
+
+
+cdef inline bint _among(str word, tuple words) noexcept:
+    """``word in words`` for texts, without hashing ``word``: a text just read from JSON
+    has no hash yet, and the vocabularies are a handful of words."""
+    cdef object w
+    for w in words:
+        if _same(word, <str>w):
+            return True
+    return False
+
+
+cdef str _CALL = "call", _VISIT = "visit", _CONVERSATION = "conversation"
+
+
 cdef inline bint _odd(object channel, object party, object result, object by,
-                      frozenset channels, frozenset results):
+                      tuple channels, tuple results):
     """A value the Python reading refuses (or reads otherwise)."""
-    return (type(channel) is not str or channel not in channels or type(result) is not str
-            or result not in results or (party is not None and type(party) is not str)
+    return (type(channel) is not str or not _among(<str>channel, channels)
+            or type(result) is not str or not _among(<str>result, results)
+            or (party is not None and type(party) is not str)
             or (by is not None and type(by) is not str))
 
 
@@ -196,6 +264,7 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
                  frozenset channels, frozenset results, frozenset inbound):
     """``parse._plain_events(raw, Floor(lowest, text, suffix, day))``, or None for "read
     it in Python" (see the module's words)."""
+    cdef tuple channel_words = tuple(channels), result_words = tuple(results)
     cdef list out = []
     cdef long long low = _naive_us(lowest)
     cdef long long own = 0, off = 0, local = 0, when = 0
@@ -247,7 +316,7 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
             return None  # in UTC before year 1 or after 9999: Python says so
         if when < low:
             continue
-        if _odd(channel, party, result, by, channels, results):
+        if _odd(channel, party, result, by, channel_words, result_words):
             return None
         moment = _as_datetime(when)
         if moment is None:
@@ -259,8 +328,8 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
 
 cdef int _count_as(int p, str channel, str party, str result, bint inbound_event,
                    object ev_value, object ev_cid, object ev_debt, bint ev_consent,
-                   object value, object cid, object debt, bint anyone, frozenset borrower,
-                   frozenset not_connected) except -1:
+                   object value, object cid, object debt, bint anyone, tuple borrower,
+                   tuple not_connected) except -1:
     """Which of the pack's two counters count an event (``engine._tally_*``): 1 the
     first, 2 the second, 3 both, 0 neither. ``p``: 0 cn (unanswered calls to the dialled
     number; conversations), 1 us (connected calls about the debt without consent;
@@ -270,36 +339,37 @@ cdef int _count_as(int p, str channel, str party, str result, bint inbound_event
     if p == 0:
         if inbound_event:
             return 0  # the customer called us
-        if result == "conversation":
-            return 2 if party in borrower and (channel == "call" or channel == "visit") else 0
-        if channel == "call" and (
-                anyone or (value is not None and ev_value == value)
-                or (cid is not None and ev_cid == cid)):
+        if _same(result, _CONVERSATION):
+            return 2 if _among(party, borrower) and (
+                _same(channel, _CALL) or _same(channel, _VISIT)) else 0
+        if _same(channel, _CALL) and (
+                anyone or (value is not None and _equal(ev_value, value))
+                or (cid is not None and _equal(ev_cid, cid))):
             return 1
         return 0
     if p == 1:
-        if channel != "call" or inbound_event:
+        if not _same(channel, _CALL) or inbound_event:
             return 0
-        if debt is not None and ev_debt is not None and ev_debt != debt:
+        if debt is not None and ev_debt is not None and not _equal(ev_debt, debt):
             return 0
-        if result in not_connected:
+        if _among(result, not_connected):
             return 0
         if not ev_consent:
             k = 1
-        if result == "conversation" and party in borrower:
+        if _same(result, _CONVERSATION) and _among(party, borrower):
             k |= 2
         return k
-    if inbound_event or party not in borrower:
+    if inbound_event or not _among(party, borrower):
         return 0
-    if channel == "call":
+    if _same(channel, _CALL):
         k = 1
-    if result == "conversation" and (channel == "call" or channel == "visit"):
+    if _same(result, _CONVERSATION) and (_same(channel, _CALL) or _same(channel, _VISIT)):
         k |= 2
     return k
 
 
 def tally(str pack, object history, object value, object cid, object debt,
-          frozenset borrower, frozenset not_connected):
+          frozenset borrower_set, frozenset not_connected_set):
     """``engine._TALLIES[pack]`` for an attempt to ``value`` / ``cid`` about ``debt``: the
     sorted times of the events each counter of the pack counts (see ``engine._tally_*``),
     or None ("count in Python") for a pack it does not know or events that are not
@@ -308,6 +378,7 @@ def tally(str pack, object history, object value, object cid, object debt,
     cdef tuple ev
     cdef int p, k
     cdef bint anyone = value is None and cid is None
+    cdef tuple borrower = tuple(borrower_set), not_connected = tuple(not_connected_set)
     if pack not in _PACK_NAMES:
         return None
     for item in history:
@@ -605,8 +676,8 @@ cdef inline object _value(PyObject *found):
 
 
 cdef int _read(int pack, list raw, long long floor, object value, object cid, object debt,
-               dict offsets, frozenset channels, frozenset results, frozenset inbound,
-               frozenset borrower, frozenset not_connected, Counted *c) except -2:
+               dict offsets, tuple channels, tuple results, tuple inbound, tuple borrower,
+               tuple not_connected, Counted *c) except -2:
     """The history's events from ``floor`` on, counted as ``engine._tally_*`` counts
     them; -1 for anything but the usual history (read it in Python).
 
@@ -681,7 +752,8 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
             return -1
         if not party:
             party = "self"
-        k = _count_as(pack, channel, party, result, by in inbound, _value(fields[F_VALUE]),
+        k = _count_as(pack, channel, party, result, by is not None and _among(by, inbound),
+                      _value(fields[F_VALUE]),
                       _value(fields[F_CID]), _value(fields[F_DEBT]),
                       fields[F_CONSENT] != NULL and <object>fields[F_CONSENT] is True,
                       value, cid, debt, anyone, borrower, not_connected)
@@ -708,7 +780,7 @@ cdef class TimedRules:
 
     cdef int p, ws, we, cap1, cap2, history_days, max_steps
     cdef bint hours
-    cdef frozenset channels, results, inbound, borrower, not_connected
+    cdef tuple channels, results, inbound, borrower, not_connected
 
     def __init__(self, str pack, bint hours, int ws, int we, int cap1, int cap2,
                  int history_days, int max_steps, frozenset channels, frozenset results,
@@ -721,8 +793,9 @@ cdef class TimedRules:
         self.hours, self.ws, self.we = hours, ws, we
         self.cap1, self.cap2 = cap1, cap2
         self.history_days, self.max_steps = history_days, max_steps
-        self.channels, self.results, self.inbound = channels, results, inbound
-        self.borrower, self.not_connected = borrower, not_connected
+        self.channels, self.results = tuple(channels), tuple(results)
+        self.inbound = tuple(inbound)
+        self.borrower, self.not_connected = tuple(borrower), tuple(not_connected)
 
 
 def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
@@ -855,16 +928,43 @@ cdef inline long long _zone_offset(ZoneDays zd, int z) noexcept:
 
 cdef object _isoformat(long long t, long long offset):
     """``datetime.isoformat`` of UTC microseconds ``t`` seen at UTC ``offset``, or None
-    for an offset not in whole minutes (left to Python)."""
-    cdef long long minutes
+    for an offset not in whole minutes or a year outside 1-9999 (left to Python)."""
+    cdef long long local = t + offset, z, rest, minutes
+    cdef int n = 19
+    cdef char text[40]
     if offset % _US_PER_MINUTE != 0:
         return None
-    naive = _as_datetime(t + offset)
-    if naive is None:
+    z = local // _US_PER_DAY
+    rest = local - z * _US_PER_DAY
+    if rest < 0:
+        z -= 1
+        rest += _US_PER_DAY
+    if not _write_date(text, z):
         return None
+    text[10] = 84  # 'T'
+    _write_digits(text + 11, rest // 3600000000LL, 2)
+    text[13] = 58  # ':'
+    _write_digits(text + 14, rest // 60000000LL % 60, 2)
+    text[16] = 58
+    _write_digits(text + 17, rest // _US_PER_SEC % 60, 2)
+    if rest % _US_PER_SEC:
+        text[19] = 46  # '.'
+        _write_digits(text + 20, rest % _US_PER_SEC, 6)
+        n = 26
     minutes = (offset if offset >= 0 else -offset) // _US_PER_MINUTE
-    return "%s%s%02d:%02d" % (naive.isoformat(), "-" if offset < 0 else "+",
-                              minutes // 60, minutes % 60)
+    text[n] = 45 if offset < 0 else 43  # '-' or '+'
+    _write_digits(text + n + 1, minutes // 60, 2)
+    text[n + 3] = 58
+    _write_digits(text + n + 4, minutes % 60, 2)
+    return PyUnicode_DecodeASCII(text, n + 6, NULL)
+
+
+cdef object _date_text(long long ordinal):
+    """``date.fromordinal(ordinal).isoformat()``, or None outside years 1-9999."""
+    cdef char text[10]
+    if not _write_date(text, ordinal - _ORDINAL_1970):
+        return None
+    return PyUnicode_DecodeASCII(text, 10, NULL)
 
 
 cdef class PlainCalls:
@@ -875,14 +975,15 @@ cdef class PlainCalls:
     Python function that fills it."""
 
     cdef object rules
-    cdef object rules_id
     cdef TimedRules timed
     cdef str pack, version, country
     cdef frozenset borrower
     cdef dict offsets, written, recorded, prefixes, candidates, zone_days
-    cdef dict kernel_words, blocked_texts, allowed_texts
+    cdef dict blocked_texts, allowed_texts
     cdef object written_offset, zone_days_for, blocked_words, allowed_words
-    cdef object gate, hold_words
+    cdef object gate, hold_words, message, separator
+    cdef tuple forms
+    cdef dict messages
     cdef int longest
     cdef object after, after_long
 
@@ -890,10 +991,11 @@ cdef class PlainCalls:
                  frozenset borrower, dict offsets, dict written, object written_offset,
                  dict recorded,
                  dict prefixes, int longest, dict candidates, dict zone_days,
-                 object zone_days_for, int after, int after_long, dict kernel_words,
+                 object zone_days_for, int after, int after_long,
                  dict blocked_texts, object blocked_words, dict allowed_texts,
-                 object allowed_words, object gate, object hold_words):
-        self.rules, self.rules_id, self.timed = rules, id(rules), timed
+                 object allowed_words, object gate, object hold_words, tuple forms,
+                 object message, object separator):
+        self.rules, self.timed = rules, timed
         self.pack, self.version, self.country = pack, version, country
         self.borrower = borrower
         self.offsets, self.written, self.written_offset = offsets, written, written_offset
@@ -901,10 +1003,12 @@ cdef class PlainCalls:
         self.candidates = candidates
         self.zone_days, self.zone_days_for = zone_days, zone_days_for
         self.after, self.after_long = after, after_long
-        self.kernel_words, self.blocked_texts = kernel_words, blocked_texts
+        self.blocked_texts = blocked_texts
         self.blocked_words = blocked_words
         self.allowed_texts, self.allowed_words = allowed_texts, allowed_words
         self.gate, self.hold_words = gate, hold_words
+        self.forms, self.message, self.separator = forms, message, separator
+        self.messages = {}
 
     cdef object _phone_names(self, object value):
         """``zones.phone_zones`` of an E.164 number (its zones' names), or None."""
@@ -927,6 +1031,67 @@ cdef class PlainCalls:
         while size < limit and PyDict_GetItem(self.prefixes, (<str>value)[1:size + 2]) != NULL:
             size += 1
         return self.prefixes[(<str>value)[1:size + 1]] if size else ()
+
+    cdef object _words(self, ZoneDays zd, list hits, object after, object debt, str locale):
+        """(rule names, explanation, next allowed time's text) of the hits of
+        ``_decide``, as ``engine.kernel_words`` and ``explain_hits`` word them (the rules'
+        own values from ``engine.kernel_forms``, the message from ``texts.message``); None
+        when a value cannot be written here (left to Python)."""
+        cdef list names = [], parts = []
+        cdef tuple hit, form
+        cdef dict params
+        cdef int check, z
+        cdef long long a, b, k, first = zd.first_ordinal
+        cdef object rule, key, text, later = None
+        cdef char clock[8]
+        for hit in hits:
+            check = hit[0]
+            z = hit[1]
+            k = hit[2]
+            a = hit[3]
+            b = hit[4]
+            if check < 0 or check > 4:
+                return None
+            form = <tuple>self.forms[check]
+            rule, key = form[0], form[1]
+            params = PyDict_Copy(form[2])
+            params["zone"] = zd.names[z]
+            if check == 0:
+                _write_digits(clock, a // 3600, 2)
+                clock[2] = 58  # ':'
+                _write_digits(clock + 3, a // 60 % 60, 2)
+                params["time"] = PyUnicode_DecodeASCII(clock, 5, NULL)
+            elif check == 1 or check == 2:
+                params["count"] = a
+                params["date"] = _date_text(first + k)
+            elif check == 3:
+                params["count"] = a
+                params["debt"] = debt or "-"
+                params["first"] = _date_text(first + b)
+                params["last"] = _date_text(first + k)
+            else:
+                params["debt"] = debt or "-"
+                params["date"] = _date_text(first + a)
+                params["until"] = _date_text(first + b)
+            if None in (<dict>params).values():
+                return None  # a day outside the years datetime writes
+            text = _get(self.messages, (key, locale))
+            if text is _MISSING:
+                text = self.messages[(key, locale)] = self.message(key, locale)
+            try:
+                parts.append((<str>text).format_map(params))
+            except (KeyError, IndexError):
+                return None
+            if rule not in names:
+                names.append(rule)
+        if after is not None:
+            later = _isoformat(after, _zone_offset(zd, (<tuple>hits[0])[1]))
+            if later is None:
+                return None
+        text = _get(self.messages, locale)
+        if text is _MISSING:
+            text = self.messages[locale] = self.separator(locale)
+        return names, (<str>text).join(parts), later
 
     cdef object _days(self, object zones, long long day, object after):
         """``engine._zone_days``: the cached table, else built."""
@@ -1101,16 +1266,11 @@ cdef class PlainCalls:
             return {"id": scenario.get("id"), "decision": "allow", "rules": [],
                     "explanation": found, "local_time": local, "next_allowed_at": None,
                     "pack": self.pack, "version": self.version}
-        words = _get(self.kernel_words, (self.rules_id, zd, tuple(hits), after, debt))
-        found = _MISSING
-        if words is not _MISSING and words[0] is self.rules:
-            found = _get(self.blocked_texts, (id(words[2]), locale))
-            if found is not _MISSING and (found[0] is not words[2] or found[1] is not words[5]):
-                found = _MISSING
-        if found is _MISSING:
+        words = self._words(zd, <list>hits, after, debt, locale)
+        if words is None:
             names, text, later = self.blocked_words(self.rules, zd, hits, after, debt, locale)
         else:
-            names, text, later = words[1], found[2], found[3]
+            names, text, later = words
         return {"id": scenario.get("id"), "decision": "block", "rules": list(names),
                 "explanation": text, "local_time": local, "next_allowed_at": later,
                 "pack": self.pack, "version": self.version}

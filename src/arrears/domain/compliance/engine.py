@@ -38,7 +38,7 @@ from arrears.domain.compliance.model import (
 )
 from arrears.domain.compliance.packs import DAY, PackRules, format_hhmm
 from arrears.domain.compliance.parse import OFFSETS_SEEN
-from arrears.domain.compliance.texts import render
+from arrears.domain.compliance.texts import render, separator
 from arrears.domain.compliance.zones import as_local, candidate_zones, midnight, zone
 
 HOLD, CONTACT, TIMED = 1, 2, 3
@@ -866,8 +866,7 @@ def explain(decision: Decision, locale: str = "en") -> str:
 
 def explain_hits(hits: Sequence[Hit], locale: str = "en") -> str:
     """The words of a block: each blocking rule's, in order."""
-    sep = "；" if locale.startswith("zh") else "; "
-    return sep.join(render(h.key, h.params, locale) for h in hits)
+    return separator(locale).join(render(h.key, h.params, locale) for h in hits)
 
 
 # ---------------------------------------------------------------- the compiled decision
@@ -1060,40 +1059,51 @@ def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z:
                 a: int, b: int, next_at: int | None) -> Hit:
     """One blocking check of ``decide_timed`` as the Python check words it."""
     tz = days.zones[z]
-    where = days.names[z]
-    after = None if next_at is None else (_EPOCH + next_at * _US).astimezone(tz)
+    rule, key, params = kernel_forms(rules)[check]
     first = days.first_ordinal
+    params = dict(params, zone=days.names[z])
     if check == 0:
-        rule, key, start, end = _hours_words(rules)
-        return Hit(rule, key, {"start": start, "end": end,
-                               "time": f"{a // 3600:02d}:{a // 60 % 60:02d}", "zone": where},
-                   after, TIMED)
-    if check == 1 or check == 2:
-        name = rules.name
-        if check == 2:
-            rule, key, cap = (f"{name}.daily_conversations", "daily_conversations",
-                              rules.conversations_per_day)
-        elif name == "cn":
-            rule, key, cap = ("cn.daily_call_attempts", "daily_call_attempts",
-                              rules.calls_per_number_per_day)
-        else:
-            rule, key, cap = ("gb.daily_attempts", "daily_attempts",
-                              rules.calls_per_borrower_per_day)
-        return Hit(rule, key, {"count": a, "cap": cap,
-                               "date": date.fromordinal(first + k).isoformat(), "zone": where},
-                   after, TIMED)
-    debt = debt_id or "-"
-    if check == 3:
-        return Hit("us.call_frequency_7in7", "calls_7in7",
-                   {"count": a, "cap": rules.calls_per_7_days, "debt": debt,
-                    "first": date.fromordinal(first + b).isoformat(),
-                    "last": date.fromordinal(first + k).isoformat(), "zone": where},
-                   after, TIMED)
-    return Hit("us.conversation_7day", "conversation_pause",
-               {"debt": debt, "date": date.fromordinal(first + a).isoformat(),
-                "days": rules.conversation_pause_days,
-                "until": date.fromordinal(first + b).isoformat(), "zone": where},
-               after, TIMED)
+        params["time"] = f"{a // 3600:02d}:{a // 60 % 60:02d}"
+    elif check == 1 or check == 2:
+        params.update(count=a, date=date.fromordinal(first + k).isoformat())
+    elif check == 3:
+        params.update(count=a, debt=debt_id or "-",
+                      first=date.fromordinal(first + b).isoformat(),
+                      last=date.fromordinal(first + k).isoformat())
+    else:
+        params.update(debt=debt_id or "-", date=date.fromordinal(first + a).isoformat(),
+                      until=date.fromordinal(first + b).isoformat())
+    return Hit(rule, key, params, None if next_at is None else (
+        _EPOCH + next_at * _US).astimezone(tz), TIMED)
+
+
+def kernel_forms(rules: PackRules) -> tuple[tuple[str, str, dict[str, Any]], ...]:
+    """The five checks of ``decide_timed`` under ``rules``, by number (hours, daily calls,
+    daily conversations, seven calls in seven days, the pause after a conversation): each
+    one's rule, message key and the values of its words that only the rules set (the
+    others are the hit's: the time, the day, the count, the debt, the zone)."""
+    found = _FORMS.get(id(rules))
+    if found is not None and found[0] is rules:
+        return found[1]
+    name = rules.name
+    rule, key, start, end = _hours_words(rules)
+    forms = (
+        (rule, key, {"start": start, "end": end}),
+        ("cn.daily_call_attempts", "daily_call_attempts", {
+            "cap": rules.calls_per_number_per_day}) if name == "cn" else
+        ("gb.daily_attempts", "daily_attempts", {"cap": rules.calls_per_borrower_per_day}),
+        (f"{name}.daily_conversations", "daily_conversations",
+         {"cap": rules.conversations_per_day}),
+        ("us.call_frequency_7in7", "calls_7in7", {"cap": rules.calls_per_7_days}),
+        ("us.conversation_7day", "conversation_pause", {"days": rules.conversation_pause_days}),
+    )
+    if len(_FORMS) >= 4096:
+        _FORMS.clear()
+    _FORMS[id(rules)] = (rules, forms)
+    return forms
+
+
+_FORMS: dict[int, tuple[PackRules, Any]] = {}
 
 
 def _zone_days(zones: tuple[tzinfo, ...], utc_day: int, after: int) -> Any:

@@ -166,8 +166,19 @@ def render(key: str, params: dict[str, Any], locale: str = "en") -> str:
     texts = MESSAGES.get(key)
     if texts is None:
         return key
-    text = texts.get(locale) or texts["en"]
     try:
-        return text.format(**params)
+        return (texts.get(locale) or texts["en"]).format_map(params)
     except (KeyError, IndexError):
         return texts["en"]
+
+
+def message(key: str, locale: str) -> str:
+    """The words of message ``key`` in ``locale`` before its values are filled in
+    (``render`` fills them)."""
+    texts = MESSAGES[key]
+    return texts.get(locale) or texts["en"]
+
+
+def separator(locale: str) -> str:
+    """What separates the words of two blocking rules in ``locale``."""
+    return "；" if locale.startswith("zh") else "; "
