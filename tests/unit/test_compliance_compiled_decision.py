@@ -152,7 +152,12 @@ def scenarios(draw: Any, odd: bool = True) -> tuple[str, dict[str, Any]]:
                          [{"kind": "call_time", "from": "21:00", "until": "22:00"}],
                          [{"kind": "call", "given_at": _written(at - timedelta(
                              days=draw(st.sampled_from([0, 3, 7, 8]))), offset)}],
-                         [{"kind": "preferred_channel", "channel": "sms"}]])),
+                         [{"kind": "preferred_channel", "channel": "sms"}],
+                         [{"kind": "preferred_time", "from": "09:00", "until": "17:00"}],
+                         [{"kind": "preferred_time", "from": "18:00", "until": "08:30"},
+                          {"kind": "preferred_time", "from": "12:00", "until": "13:00"}],
+                         [{"kind": "contact_time", "from": "06:30", "until": "08:00",
+                           "channel": "call"}]])),
                      "breathing_space_until": draw(st.sampled_from([None] * 8 + [
                          "2026-12-20"]))},
         "history": events,
@@ -420,9 +425,8 @@ def _busy_week(pack: str) -> dict[str, Any]:
 def test_a_record_of_flags_refusals_or_consent_to_calls_is_answered_in_compiled_code(
         pack: str, flags: list[str], consented: int | None, refused: list[str],
         locale: str) -> None:
-    """Holds, opt-outs, refusals and a us consent to calls leave the checks of time as
-    they are: the answer is compiled, and Python's word for word (a hold blocks for good,
-    before the counters)."""
+    """Holds, opt-outs, refusals and a us consent to calls: the answer is compiled, and
+    Python's word for word (a hold blocks for good, before the counters)."""
     _learn_offsets()
     scenario = _busy_week(pack)
     customer = scenario["customer"]
@@ -435,6 +439,50 @@ def test_a_record_of_flags_refusals_or_consent_to_calls_is_answered_in_compiled_
     assert expected["decision"] in ("allow", "block")
     assert _compiled_answer(pack, scenario, locale) == expected
     # and the cached answer of a record of flags is the same the second time
+    assert _compiled_answer(pack, scenario, locale) == expected
+
+
+#: (pack, consents to times of day, the call's local time): lifting the quiet hours for
+#: the times consented to, or narrowing the day to the times preferred (gb)
+TIMES_OF_DAY = [
+    ("cn", [{"kind": "call_time", "from": "21:00", "until": "23:00"}], "22:30"),
+    ("cn", [{"kind": "call_time", "from": "21:00", "until": "23:00"}], "23:00"),
+    ("cn", [{"kind": "contact_time", "from": "07:00", "until": "08:00",
+             "channel": "sms"}], "07:30"),
+    ("cn", [{"kind": "call_time", "from": "23:30", "until": "01:00"}], "00:15"),
+    ("us", [{"kind": "contact_time", "from": "21:00", "until": "22:00"}], "21:15"),
+    ("us", [{"kind": "call_time", "from": "06:00", "until": "08:00"}], "05:59"),
+    ("gb", [{"kind": "preferred_time", "from": "09:00", "until": "11:00"}], "12:00"),
+    ("gb", [{"kind": "preferred_time", "from": "09:00", "until": "11:00"}], "10:59"),
+    ("gb", [{"kind": "preferred_time", "from": "13:00", "until": "14:00"},
+            {"kind": "preferred_time", "from": "17:00", "until": "09:30"}], "12:00"),
+    ("gb", [{"kind": "preferred_time", "from": "17:00", "until": "09:30"}], "07:00"),
+    ("gb", [{"kind": "preferred_time", "from": "11:30", "until": "12:30"}], "21:30"),
+    ("gb", [{"kind": "preferred_time", "from": "10:00", "until": "11:00",
+             "channel": "email"}], "12:00"),
+]
+
+
+@needs_kernel
+@pytest.mark.parametrize(("pack", "consents", "clock"), TIMES_OF_DAY)
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+@pytest.mark.parametrize("busy", [False, True])
+def test_consents_to_times_of_day_are_answered_in_compiled_code(
+        pack: str, consents: list[dict[str, Any]], clock: str, locale: str,
+        busy: bool) -> None:
+    """A time the borrower consented to is allowed outside the hours; a gb borrower's
+    preferred times narrow the day, and the next allowed time is the next of them that
+    every other rule allows: compiled, and Python's word for word."""
+    _learn_offsets()
+    scenario = _busy_week(pack)
+    if not busy:
+        scenario["history"] = scenario["history"][-2:]
+    at = datetime.fromisoformat(scenario["attempt"]["at"])
+    hour, minute = map(int, clock.split(":"))
+    scenario["attempt"]["at"] = at.replace(hour=hour, minute=minute).isoformat()
+    scenario["customer"]["consents"] = consents
+    expected = _without_kernel(pack, scenario, locale)
+    assert expected["decision"] in ("allow", "block")
     assert _compiled_answer(pack, scenario, locale) == expected
 
 

@@ -98,11 +98,12 @@ _BLOCKED_TEXTS: dict[tuple[int, str], tuple[Any, ...]] = {}
 
 
 def _plain_block(rules: PackRules, days: Any, hits: list[tuple[Any, ...]], after: int | None,
-                 debt_id: str | None, locale: str) -> tuple[Any, ...]:
+                 debt_id: str | None, preferred: tuple[str, str] | None,
+                 locale: str) -> tuple[Any, ...]:
     """(rule names, explanation, next allowed time's text) of a plain call's block found
     by the compiled decision (``_history.PlainCalls``), as ``evaluate_scenario`` words
     it."""
-    words = _engine.kernel_words(rules, days, hits, after, debt_id)
+    words = _engine.kernel_words(rules, days, hits, after, debt_id, preferred)
     shown = _blocked_words(words[2], words[5], locale)
     return words[1], shown[2], shown[3]
 

@@ -425,11 +425,13 @@ cdef enum:
     DAILY_CONVERSATIONS = 2
     SEVEN_IN_SEVEN = 3
     CONVERSATION_PAUSE = 4
+    PREFERRED_TIME = 5
 
 #: what each pack's plain decision checks, in the pack's order
-cdef int[3][3] _ORDER = [[HOURS, DAILY_FIRST, DAILY_CONVERSATIONS],
-                         [HOURS, SEVEN_IN_SEVEN, CONVERSATION_PAUSE],
-                         [HOURS, DAILY_FIRST, DAILY_CONVERSATIONS]]
+cdef int[3][4] _ORDER = [[HOURS, DAILY_FIRST, DAILY_CONVERSATIONS, -1],
+                         [HOURS, SEVEN_IN_SEVEN, CONVERSATION_PAUSE, -1],
+                         [HOURS, PREFERRED_TIME, DAILY_FIRST, DAILY_CONVERSATIONS]]
+cdef int[3] _CHECKS = [3, 3, 4]
 
 
 cdef class ZoneDays:
@@ -515,6 +517,66 @@ cdef struct Found:
     bint has_next
 
 
+cdef enum:
+    _MAX_WINDOWS = 8
+
+cdef struct Windows:
+    # windows of the local day in seconds, [start, end), wrapping past midnight when
+    # start >= end (``engine._in_window``)
+    int n
+    long long start[_MAX_WINDOWS]
+    long long end[_MAX_WINDOWS]
+
+
+cdef inline bint _in_window(long long secs, long long start, long long end) noexcept:
+    if start < end:
+        return start <= secs < end
+    return secs >= start or secs < end
+
+
+cdef inline bint _in_any(long long secs, Windows *w) noexcept:
+    cdef int i
+    for i in range(w.n):
+        if _in_window(secs, w.start[i], w.end[i]):
+            return True
+    return False
+
+
+cdef int _windows(object given, Windows *w) except -1:
+    """``given`` (a tuple of (start, end) seconds, or None) into ``w``; 0 when there are
+    more than it holds."""
+    cdef tuple pair
+    w.n = 0
+    if given is None:
+        return 1
+    if len(<tuple>given) > _MAX_WINDOWS:
+        return 0
+    for pair in <tuple>given:
+        w.start[w.n], w.end[w.n] = pair[0], pair[1]
+        w.n += 1
+    return 1
+
+
+cdef inline long long _at_secs(ZoneDays zd, int z, int k, long long secs, long long at,
+                               bint *inside) noexcept:
+    """``engine._at_secs``: the next moment at or after local ``secs`` (seconds of day
+    ``k`` in zone ``z``) whose local time of day is ``at``; ``inside`` False when it is
+    past the table."""
+    cdef int day = k + 1 if at <= secs else k
+    if at >= 86400:
+        day += 1
+        if day >= zd.nd:
+            inside[0] = False
+            return 0
+        inside[0] = True
+        return zd.mids[z][day]
+    if day >= zd.nd:
+        inside[0] = False
+        return 0
+    inside[0] = True
+    return zd.mids[z][day] + at * _US_PER_SEC
+
+
 cdef struct Counted:
     long long *first    # cn: unanswered calls to the number; gb: borrower calls; us: debt calls
     Py_ssize_t n
@@ -522,36 +584,56 @@ cdef struct Counted:
     Py_ssize_t m
 
 
-cdef int _hours(ZoneDays zd, long long x, long long ws, long long we, Found *f) noexcept:
-    """``engine.check_hours`` without consents: the zone that reopens last."""
-    cdef int z, k, day, status = 0
+cdef int _hours(ZoneDays zd, long long x, long long ws, long long we, Windows *lifts,
+                Found *f) noexcept:
+    """``engine.check_hours``: the zone that reopens last; a time the borrower consented
+    to (``lifts``) is allowed."""
+    cdef int z, k, status = 0
     cdef long long secs, reopen
+    cdef bint inside
     for z in range(zd.nz):
         k = _day(zd, z, x)
         if k < 0:
             return -1
         secs = (x - zd.mids[z][k]) // _US_PER_SEC
-        if ws < we:
-            if ws <= secs < we:
-                continue
-        elif secs >= ws or secs < we:
+        if _in_window(secs, ws, we) or (lifts.n and _in_any(secs, lifts)):
             continue
-        day = k + 1 if ws <= secs else k
-        if ws >= 86400:
-            day += 1
-            if day >= zd.nd:
-                return -1
-            reopen = zd.mids[z][day]
-        else:
-            if day >= zd.nd:
-                return -1
-            reopen = zd.mids[z][day] + ws * _US_PER_SEC
+        reopen = _at_secs(zd, z, k, secs, ws, &inside)
+        if not inside:
+            return -1
         if status == 0 or reopen > f.nxt:
             status = 1
             # the minute is all the words need (and decisions of one minute look alike)
             f.kind, f.z, f.k, f.a, f.b = HOURS, z, k, secs // 60 * 60, 0
             f.nxt, f.has_next = reopen, True
     return status
+
+
+cdef int _preferred(ZoneDays zd, long long x, Windows *w, Found *f) noexcept:
+    """``engine.check_preferred_time`` (gb): the first zone outside every window the
+    borrower prefers, reopening at the earliest of their starts."""
+    cdef int z, k, i
+    cdef long long secs, reopen, soonest = 0
+    cdef bint inside
+    if w.n == 0:
+        return 0
+    for z in range(zd.nz):
+        k = _day(zd, z, x)
+        if k < 0:
+            return -1
+        secs = (x - zd.mids[z][k]) // _US_PER_SEC
+        if _in_any(secs, w):
+            continue
+        for i in range(w.n):
+            reopen = _at_secs(zd, z, k, secs, w.start[i], &inside)
+            if not inside:
+                return -1
+            if i == 0 or reopen < soonest:
+                soonest = reopen
+        f.kind, f.z, f.k, f.a, f.b = PREFERRED_TIME, z, k, secs // 60 * 60, 0
+        f.nxt, f.has_next = soonest, True
+        return 1
+    return 0
 
 
 cdef int _daily(ZoneDays zd, long long x, long long *times, Py_ssize_t n, int cap, int kind,
@@ -630,9 +712,12 @@ cdef int _pause(ZoneDays zd, long long x, long long *times, Py_ssize_t n, int da
 
 
 cdef int _check(int kind, ZoneDays zd, long long x, Counted *c, bint hours, long long ws,
-                long long we, int cap1, int cap2, Found *f) noexcept:
+                long long we, int cap1, int cap2, Windows *lifts, Windows *preferred,
+                Found *f) noexcept:
     if kind == HOURS:
-        return _hours(zd, x, ws, we, f) if hours else 0
+        return _hours(zd, x, ws, we, lifts, f) if hours else 0
+    if kind == PREFERRED_TIME:
+        return _preferred(zd, x, preferred, f)
     if kind == DAILY_FIRST:
         return _daily(zd, x, c.first, c.n, cap1, DAILY_FIRST, f)
     if kind == DAILY_CONVERSATIONS:
@@ -799,12 +884,15 @@ cdef class TimedRules:
 
 
 def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
-                 object cid, object debt, bint consented, dict offsets):
+                 object cid, object debt, bint consented, dict offsets, object lifts=None,
+                 object preferred=None):
     """``engine.decide`` of a call at ``t`` (UTC microseconds) to ``value`` / ``cid``
     about ``debt`` under ``rules``, for the checks of time and counters, reading the
     history ``raw`` as the scenario wrote it (its offsets from ``offsets``), or None
     ("decide in Python"; see ``engine.decide_unread``). ``consented`` (us): the consumer
-    consented to calls, and neither counter applies.
+    consented to calls, and neither counter applies. ``lifts``: the times of day the
+    borrower consented to be called at outside the allowed hours, and ``preferred`` (gb)
+    the times they prefer, each a tuple of (start, end) seconds of the local day.
 
     The answer is ``(hits, next_allowed)``: the blocking checks at ``t``, each as
     ``(check, zone index, day index, a, b, next_at)`` (hours: a = the local time of day
@@ -814,11 +902,12 @@ def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object 
     every check allows (None: none helps). False: the decision needs days outside the
     table (a longer one may do).
     """
-    return _decide(rules, raw, zd, t, value, cid, debt, consented, offsets)
+    return _decide(rules, raw, zd, t, value, cid, debt, consented, offsets, lifts, preferred)
 
 
 cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
-                    object cid, object debt, bint consented, dict offsets):
+                    object cid, object debt, bint consented, dict offsets, object lifts_given,
+                    object preferred_given):
     """``decide_timed``, for callers in this module."""
     cdef int p = rules.p, z, k, i, status, step, history_days = rules.history_days
     cdef int cap1 = rules.cap1, cap2 = rules.cap2, ws = rules.ws, we = rules.we
@@ -827,9 +916,12 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
     cdef bint blocked, never = False
     cdef Found f
     cdef Counted c
+    cdef Windows lifts, preferred
     cdef list hits = []
     cdef Py_ssize_t n
     if type(raw) is not list:
+        return None
+    if not (_windows(lifts_given, &lifts) and _windows(preferred_given, &preferred)):
         return None
     if consented and p == 1:
         cap1 = cap2 = -1
@@ -852,8 +944,9 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
                  rules.results, rules.inbound, rules.borrower, rules.not_connected, &c) < 0:
             return None
         later = 0
-        for i in range(3):
-            status = _check(_ORDER[p][i], zd, t, &c, hours, ws, we, cap1, cap2, &f)
+        for i in range(_CHECKS[p]):
+            status = _check(_ORDER[p][i], zd, t, &c, hours, ws, we, cap1, cap2, &lifts,
+                            &preferred, &f)
             if status < 0:
                 return False
             if status:
@@ -872,8 +965,9 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
                 return (hits, None)
             x = later
             blocked = False
-            for i in range(3):
-                status = _check(_ORDER[p][i], zd, x, &c, hours, ws, we, cap1, cap2, &f)
+            for i in range(_CHECKS[p]):
+                status = _check(_ORDER[p][i], zd, x, &c, hours, ws, we, cap1, cap2, &lifts,
+                                &preferred, &f)
                 if status < 0:
                     return False
                 if status:
@@ -1032,11 +1126,13 @@ cdef class PlainCalls:
             size += 1
         return self.prefixes[(<str>value)[1:size + 1]] if size else ()
 
-    cdef object _words(self, ZoneDays zd, list hits, object after, object debt, str locale):
+    cdef object _words(self, ZoneDays zd, list hits, object after, object debt,
+                       object preferred, str locale):
         """(rule names, explanation, next allowed time's text) of the hits of
         ``_decide``, as ``engine.kernel_words`` and ``explain_hits`` word them (the rules'
-        own values from ``engine.kernel_forms``, the message from ``texts.message``); None
-        when a value cannot be written here (left to Python)."""
+        own values from ``engine.kernel_forms``, the message from ``texts.message``; the
+        window the borrower prefers as words in ``preferred``); None when a value cannot
+        be written here (left to Python)."""
         cdef list names = [], parts = []
         cdef tuple hit, form
         cdef dict params
@@ -1050,13 +1146,15 @@ cdef class PlainCalls:
             k = hit[2]
             a = hit[3]
             b = hit[4]
-            if check < 0 or check > 4:
+            if check < 0 or check > 5 or (check == 5 and preferred is None):
                 return None
             form = <tuple>self.forms[check]
             rule, key = form[0], form[1]
             params = PyDict_Copy(form[2])
             params["zone"] = zd.names[z]
-            if check == 0:
+            if check == 0 or check == 5:
+                if check == 5:
+                    params["start"], params["end"] = preferred
                 _write_digits(clock, a // 3600, 2)
                 clock[2] = 58  # ':'
                 _write_digits(clock + 3, a // 60 % 60, 2)
@@ -1106,6 +1204,7 @@ cdef class PlainCalls:
         answer in Python."""
         cdef object raw, at, party, cid, value, debt, by, flag, country, tz, moved
         cdef object zones, found, hits, after, words, local, names, gate = None
+        cdef object lifts = None, preferred = None, preferred_words = None
         cdef dict attempt, customer
         cdef bint consented = False, on_record
         cdef ZoneDays zd
@@ -1214,20 +1313,21 @@ cdef class PlainCalls:
             if gate is None:
                 return None
             consented = (<tuple>gate)[0] is True
+            lifts, preferred, preferred_words = (<tuple>gate)[3:6]
         # the decision, on the table of local days
         found = self._days(zones, day, self.after)
         if found is None:
             return None
         zd = <ZoneDays>found
         found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                        consented, self.offsets)
+                        consented, self.offsets, lifts, preferred)
         if found is False:
             found = self._days(zones, day, self.after_long)
             if found is None:
                 return None
             zd = <ZoneDays>found
             found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                            consented, self.offsets)
+                            consented, self.offsets, lifts, preferred)
         if found is None or found is False:
             return None
         hits, after = found
@@ -1266,9 +1366,10 @@ cdef class PlainCalls:
             return {"id": scenario.get("id"), "decision": "allow", "rules": [],
                     "explanation": found, "local_time": local, "next_allowed_at": None,
                     "pack": self.pack, "version": self.version}
-        words = self._words(zd, <list>hits, after, debt, locale)
+        words = self._words(zd, <list>hits, after, debt, preferred_words, locale)
         if words is None:
-            names, text, later = self.blocked_words(self.rules, zd, hits, after, debt, locale)
+            names, text, later = self.blocked_words(self.rules, zd, hits, after, debt,
+                                                    preferred_words, locale)
         else:
             names, text, later = words
         return {"id": scenario.get("id"), "decision": "block", "rules": list(names),

@@ -223,6 +223,10 @@ def _recent_call_consent(customer: Customer, at: datetime) -> bool:
     return False
 
 
+#: consents to a time of day that lift the allowed hours for it
+_LIFTING_CONSENTS = ("call_time", "contact_time")
+
+
 def _time_windows(ctx: Ctx, kinds: tuple[str, ...]) -> list[tuple[int, int]]:
     """Windows of the borrower's consents/preferences of ``kinds`` for this channel."""
     channel = ctx.attempt.channel
@@ -486,7 +490,7 @@ def check_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | None:
     if ctx.customer.consents:
         lifts = ctx.memo.get("lifts")
         if lifts is None:
-            lifts = ctx.memo["lifts"] = _time_windows(ctx, ("call_time", "contact_time"))
+            lifts = ctx.memo["lifts"] = _time_windows(ctx, _LIFTING_CONSENTS)
     found = _window_hit(ctx, loc, r.window_start, r.window_end, lifts)
     if found is None:
         return None
@@ -515,7 +519,7 @@ def check_channel_hours(ctx: Ctx, t: datetime, loc: list[datetime]) -> Hit | Non
     for ch, start, end in ctx.rules.channel_windows:
         if ch != channel:
             continue
-        lifts = _time_windows(ctx, ("call_time", "contact_time"))
+        lifts = _time_windows(ctx, _LIFTING_CONSENTS)
         found = _window_hit(ctx, loc, start, end, lifts)
         if found:
             local, reopen = found
@@ -894,9 +898,10 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
                   zones: tuple[tzinfo, ...]) -> Decision | None:
     """``decide`` for a call to the borrower, reading the scenario's history as written
     (the evaluation format's list of objects) in compiled code; None when that does not
-    apply: nothing compiled, another channel or party, consents to a time of day, a
-    breathing space with an end, lender-policy checks of time, a change of UTC offset
-    near the attempt in a candidate zone, or a history that is not the usual one. The
+    apply: nothing compiled, another channel or party, a breathing space with an end,
+    lender-policy checks of time, more than eight windows of consented or preferred
+    times, a change of UTC offset near the attempt in a candidate zone, or a history
+    that is not the usual one. The
     caller then parses the history and calls ``decide``, which names any error. Property
     tests hold the two decisions equal.
 
@@ -909,13 +914,14 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
         return None
     gate = None
     consented = False
+    lifts = preferred = preferred_words = None
     if not _plain(attempt, customer):
         # what the record does: holds and the checks of who, what and how read no history
-        # and, without a breathing space's end, never let go
+        # and, without a breathing space's end, never let go; consents to times of day
         gate = plain_call_gate(rules, customer, attempt, zones)
         if gate is None:
             return None
-        consented = gate[0]
+        consented, lifts, preferred, preferred_words = gate[0], *gate[3:6]
     timed = _timed_rules(rules)
     if timed is None:
         return None
@@ -929,14 +935,14 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
         return None
     a = attempt
     found = _decide_timed(timed, raw_history, days, t, a.contact_value, a.contact_id,
-                          a.debt_id, consented, OFFSETS_SEEN)
+                          a.debt_id, consented, OFFSETS_SEEN, lifts, preferred)
     if found is False:
         # the search for the next allowed time went past the table: a longer one
         days = _zone_days(zones, utc_day, _DAYS_AFTER_LONG)
         if days is None:
             return None
         found = _decide_timed(timed, raw_history, days, t, a.contact_value, a.contact_id,
-                              a.debt_id, consented, OFFSETS_SEEN)
+                              a.debt_id, consented, OFFSETS_SEEN, lifts, preferred)
     if not found:
         return None
     name = rules.name
@@ -948,23 +954,25 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     if not hits:
         return _new(Decision, (True, (), (), attempt.at.astimezone(zones[0]), days.names[0],
                                None, name, rules.full_version))
-    words = kernel_words(rules, days, hits, after, attempt.debt_id)
+    words = kernel_words(rules, days, hits, after, attempt.debt_id, preferred_words)
     return _new(Decision, (False, words[1], words[2], attempt.at.astimezone(words[3]),
                            words[4], words[5], name, rules.full_version))
 
 
 def kernel_words(rules: PackRules, days: Any, hits: list[tuple[Any, ...]], after: int | None,
-                 debt_id: str | None) -> tuple[Any, ...]:
+                 debt_id: str | None, preferred: tuple[str, str] | None = None
+                 ) -> tuple[Any, ...]:
     """The words of a block found by ``decide_timed`` (its ``hits`` and next allowed time,
-    on the table ``days``), for a call about ``debt_id``: (rules, their names, the hits
-    as the Python checks word them, the zone shown, its name, the next allowed time).
+    on the table ``days``), for a call about ``debt_id`` (to a borrower who prefers the
+    times ``preferred``, as words): (rules, their names, the hits as the Python checks
+    word them, the zone shown, its name, the next allowed time).
 
     A dialler list blocks many calls for the same reasons (the same pause, the same
     night): their words are made once, and the decisions share them."""
-    key = (id(rules), days, tuple(hits), after, debt_id)
+    key = (id(rules), days, tuple(hits), after, debt_id, preferred)
     words = _KERNEL_WORDS.get(key)
     if words is None or words[0] is not rules:
-        made = tuple(_kernel_hit(rules, debt_id, days, *hit) for hit in hits)
+        made = tuple(_kernel_hit(rules, debt_id, days, *hit, preferred) for hit in hits)
         tz = days.zones[hits[0][1]]
         words = (rules, (made[0].rule,) if len(made) == 1 else tuple(dict.fromkeys(
             h.rule for h in made)), made, tz, days.names[hits[0][1]],
@@ -1013,8 +1021,6 @@ def _timed_rules(rules: PackRules) -> Any:
     return timed
 
 
-#: consents that open or narrow a window of time (decided in Python)
-_TIMED_CONSENTS = frozenset({"call_time", "contact_time", "preferred_time"})
 
 
 def _gated_hits(plan: Plan, ctx: Ctx, at: datetime, loc: list[datetime]) -> list[Hit] | None:
@@ -1032,37 +1038,47 @@ def _gated_hits(plan: Plan, ctx: Ctx, at: datetime, loc: list[datetime]) -> list
 
 def plain_call_gate(rules: PackRules, customer: Customer, attempt: Attempt,
                     zones: tuple[tzinfo, ...]) -> tuple[Any, ...] | None:
-    """What a customer's record does to a call to the borrower, for the compiled answer
-    (``_history.PlainCalls``): (consented to calls, the hits shown when a hold or a check
-    of who or how blocks for good, else None, their rule names), or None when the record
-    reaches the checks of time (consents to a time of day, a breathing space with an end):
-    decided in Python. ``decide_unread`` reads the record with it too."""
+    """What a customer's record does to a call to the borrower, for the compiled decision
+    (``_history.decide_timed``): (consented to calls, the hits shown when a hold or a check
+    of who or how blocks for good, else None, their rule names, the times of day consented
+    to outside the allowed hours, the times preferred (gb) and the first of those as
+    words), or None when the record holds a breathing space with an end (decided in
+    Python). ``decide_unread`` reads the record with it too."""
     if customer.breathing_space_until is not None:
         return None
+    plan = _plan_for(rules)
+    ctx = Ctx(rules, attempt, customer, (), zones)
     consented = False
+    lifts: tuple[tuple[int, int], ...] = ()
+    preferred: tuple[tuple[int, int], ...] = ()
+    words = None
     if customer.consents:
-        if any(c.kind in _TIMED_CONSENTS for c in customer.consents):
-            return None
         consented = _recent_call_consent(customer, attempt.at)
-    hits = _gated_hits(_plan_for(rules), Ctx(rules, attempt, customer, (), zones),
-                       attempt.at, [attempt.at.astimezone(z) for z in zones])
+        lifts = tuple(_time_windows(ctx, _LIFTING_CONSENTS))
+        if check_preferred_time in plan.timed:
+            preferred = tuple(_time_windows(ctx, ("preferred_time",)))
+            if preferred:
+                words = (format_hhmm(preferred[0][0]), format_hhmm(preferred[0][1]))
+    hits = _gated_hits(plan, ctx, attempt.at, [attempt.at.astimezone(z) for z in zones])
     if hits is None:
         return None
     if not hits:
-        return (consented, None, ())
+        return (consented, None, (), lifts, preferred, words)
     shown, names, tz = _shown(hits, zones)
     # the compiled answer shows a hold's local time in the first candidate zone
-    return (consented, shown, names) if tz is zones[0] else None
+    return (consented, shown, names, lifts, preferred, words) if tz is zones[0] else None
 
 
 def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z: int, k: int,
-                a: int, b: int, next_at: int | None) -> Hit:
+                a: int, b: int, next_at: int | None, preferred: tuple[str, str] | None) -> Hit:
     """One blocking check of ``decide_timed`` as the Python check words it."""
     tz = days.zones[z]
     rule, key, params = kernel_forms(rules)[check]
     first = days.first_ordinal
     params = dict(params, zone=days.names[z])
-    if check == 0:
+    if check == 0 or check == 5:
+        if check == 5 and preferred is not None:
+            params["start"], params["end"] = preferred
         params["time"] = f"{a // 3600:02d}:{a // 60 % 60:02d}"
     elif check == 1 or check == 2:
         params.update(count=a, date=date.fromordinal(first + k).isoformat())
@@ -1078,10 +1094,11 @@ def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z:
 
 
 def kernel_forms(rules: PackRules) -> tuple[tuple[str, str, dict[str, Any]], ...]:
-    """The five checks of ``decide_timed`` under ``rules``, by number (hours, daily calls,
-    daily conversations, seven calls in seven days, the pause after a conversation): each
-    one's rule, message key and the values of its words that only the rules set (the
-    others are the hit's: the time, the day, the count, the debt, the zone)."""
+    """The six checks of ``decide_timed`` under ``rules``, by number (hours, daily calls,
+    daily conversations, seven calls in seven days, the pause after a conversation, the
+    times the borrower prefers): each one's rule, message key and the values of its
+    words that only the rules set (the others are the hit's: the time, the day, the
+    count, the debt, the zone, the preferred window)."""
     found = _FORMS.get(id(rules))
     if found is not None and found[0] is rules:
         return found[1]
@@ -1096,6 +1113,7 @@ def kernel_forms(rules: PackRules) -> tuple[tuple[str, str, dict[str, Any]], ...
          {"cap": rules.conversations_per_day}),
         ("us.call_frequency_7in7", "calls_7in7", {"cap": rules.calls_per_7_days}),
         ("us.conversation_7day", "conversation_pause", {"days": rules.conversation_pause_days}),
+        ("gb.preferences", "preferred_time", {}),
     )
     if len(_FORMS) >= 4096:
         _FORMS.clear()
