@@ -442,6 +442,29 @@ def test_a_record_of_flags_refusals_or_consent_to_calls_is_answered_in_compiled_
     assert _compiled_answer(pack, scenario, locale) == expected
 
 
+
+@needs_kernel
+def test_the_same_consent_to_calls_is_read_again_at_each_call() -> None:
+    """A record is read once, but whether its consent to calls is recent is asked at
+    every call: the same consent lifts the us counters six days after it was given and
+    no longer eight days after."""
+    _learn_offsets()
+    answers = []
+    for days in (6, 8, 6):
+        scenario = _busy_week("us")
+        at = datetime.fromisoformat(scenario["attempt"]["at"])
+        scenario["customer"]["consents"] = [
+            {"kind": "call", "given_at": "2026-06-09T10:00:00-04:00"}]
+        shift = timedelta(days=days) - (at - datetime.fromisoformat(
+            "2026-06-09T12:00:00-04:00"))
+        scenario["attempt"]["at"] = (at + shift).isoformat()
+        for event in scenario["history"]:
+            event["at"] = (datetime.fromisoformat(event["at"]) + shift).isoformat()
+        expected = _without_kernel("us", scenario)
+        assert _compiled_answer("us", scenario) == expected
+        answers.append(expected["decision"])
+    assert answers == ["allow", "block", "allow"]
+
 #: (pack, consents to times of day, the call's local time): lifting the quiet hours for
 #: the times consented to, or narrowing the day to the times preferred (gb)
 TIMES_OF_DAY = [

@@ -114,34 +114,57 @@ def _plain_gate(rules: PackRules, raw_customer: dict[str, Any], party: str,
     """``engine.plain_call_gate`` for the compiled answer of a call to the borrower
     (``_history.PlainCalls``) whose customer has something on record, at UTC
     microseconds ``t``; None when the record is malformed (Python names the error) or is
-    decided in Python. A record of flags alone gives the same answer every time."""
-    flags = raw_customer.get("flags")
-    key = None
-    if not (raw_customer.get("consents") or raw_customer.get("refused_contacts")
-            or raw_customer.get("breathing_space_until") is not None) and (
-            type(flags) is list and all(type(f) is str for f in flags)):
-        key = (id(rules), party, *flags)
-        found = _GATES.get(key)
-        if found is not None and found[0] is rules:
-            return found[1]
+    decided in Python. A record of flags and consents gives the same answer every time
+    but for whether a consent to calls is recent: that is asked again at ``t``."""
+    key = _record_key(rules, raw_customer, party)
+    found = _GATES.get(key) if key is not None else None
+    if found is not None and found[0] is rules:
+        gate, customer = found[1], found[2]
+        if gate is None or not customer.consents:
+            return gate
+        at = _engine._EPOCH + t * _engine._US
+        return (_engine.recent_call_consent(customer, at), *gate[1:])
     try:
         customer = parse_customer(raw_customer, rules.country)
     except ScenarioError:
-        gate = None
+        customer = gate = None
     else:
         at = _engine._EPOCH + t * _engine._US
         gate = _engine.plain_call_gate(
             rules, customer, Attempt(at, "call", party, contact_id, contact_value), zones)
     if key is not None:
-        # the same gate every time (a hold: the same hits, their words written once)
         if len(_GATES) >= 4096:
             _GATES.clear()
-        _GATES[key] = (rules, gate)
+        _GATES[key] = (rules, gate, customer)
     return gate
 
 
-#: (id(rules), party, *flags) -> (rules, the gate of a record of flags alone)
-_GATES: dict[tuple[Any, ...], tuple[PackRules, tuple[Any, ...]]] = {}
+def _record_key(rules: PackRules, raw: dict[str, Any], party: str) -> tuple[Any, ...] | None:
+    """What a customer's record of flags and consents says, as a key (the fields the
+    parser reads), or None: refusals, a breathing space with an end, or values a key
+    cannot hold."""
+    flags, consents = raw.get("flags"), raw.get("consents")
+    if raw.get("refused_contacts") or raw.get("breathing_space_until") is not None or not (
+            flags is None or type(flags) is list) or not (
+            consents is None or type(consents) is list):
+        return None
+    said = []
+    for c in consents or ():
+        if type(c) is not dict:
+            return None
+        get = c.get
+        said.append((get("kind"), get("from"), get("until"), get("given_at"), get("at"),
+                     get("channel")))
+    key = (id(rules), party, tuple(flags or ()), tuple(said))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+#: (id(rules), party, flags, consents) -> (rules, the gate, the customer parsed)
+_GATES: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 
 
 def clear_caches() -> None:

@@ -67,7 +67,7 @@ class Ctx:
         self.history = history
         self.zones = zones
         self.memo: dict[str, Any] = {}
-        self.consented = bool(customer.consents) and _recent_call_consent(customer, attempt.at)
+        self.consented = bool(customer.consents) and recent_call_consent(customer, attempt.at)
         self.tally: dict[str, list[datetime]] | None = None
         #: True while the next allowed time is searched: only ``Hit.next_at`` is read, so
         #: the checks that block often leave their words out (``_probe``)
@@ -214,7 +214,7 @@ def _zname(local: datetime) -> str:
     return str(local.tzinfo)
 
 
-def _recent_call_consent(customer: Customer, at: datetime) -> bool:
+def recent_call_consent(customer: Customer, at: datetime) -> bool:
     """us: the consumer consented to calls within the last 7 days."""
     for consent in customer.consents:
         if consent.kind in ("call", "call_consent", "contact") and consent.given_at:
@@ -1053,7 +1053,7 @@ def plain_call_gate(rules: PackRules, customer: Customer, attempt: Attempt,
     preferred: tuple[tuple[int, int], ...] = ()
     words = None
     if customer.consents:
-        consented = _recent_call_consent(customer, attempt.at)
+        consented = recent_call_consent(customer, attempt.at)
         lifts = tuple(_time_windows(ctx, _LIFTING_CONSENTS))
         if check_preferred_time in plan.timed:
             preferred = tuple(_time_windows(ctx, ("preferred_time",)))
