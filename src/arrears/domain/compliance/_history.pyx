@@ -855,6 +855,15 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     return 0
 
 
+#: the words of a log by how often they are written
+_COMMON = ("call", "no_answer", "conversation", "voicemail", "busy", "not_connected")
+
+
+def _common_first(word):
+    """Sort key: the commonest words first, then any other by name."""
+    return (0, _COMMON.index(word), "") if word in _COMMON else (1, 0, word)
+
+
 cdef class TimedRules:
     """What ``decide_timed`` needs of one set of rules (built once per set): the pack,
     whether its window applies to calls and the window (seconds of the local day), the
@@ -878,9 +887,12 @@ cdef class TimedRules:
         self.hours, self.ws, self.we = hours, ws, we
         self.cap1, self.cap2 = cap1, cap2
         self.history_days, self.max_steps = history_days, max_steps
-        self.channels, self.results = tuple(channels), tuple(results)
-        self.inbound = tuple(inbound)
-        self.borrower, self.not_connected = tuple(borrower), tuple(not_connected)
+        # in a fixed order (a set's order changes from one process to the next): calls
+        # and the commonest results first, as a log mostly holds them
+        self.channels = tuple(sorted(channels, key=_common_first))
+        self.results = tuple(sorted(results, key=_common_first))
+        self.inbound = tuple(sorted(inbound))
+        self.borrower, self.not_connected = tuple(sorted(borrower)), tuple(sorted(not_connected))
 
 
 def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
