@@ -465,6 +465,32 @@ def test_the_same_consent_to_calls_is_read_again_at_each_call() -> None:
         answers.append(expected["decision"])
     assert answers == ["allow", "block", "allow"]
 
+
+@needs_kernel
+@pytest.mark.parametrize("days", [-1, 0, 1, 3, 9, 20, 40])
+@pytest.mark.parametrize("flags", [[], ["financial_difficulty"], ["dispute"]])
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_breathing_space_with_an_end_is_answered_in_compiled_code(
+        days: int, flags: list[str], locale: str) -> None:
+    """A breathing space blocks until the day after it ends in every zone, and the next
+    allowed time is the first after that every other rule allows: compiled within the
+    table of days (a longer one is left to Python), and Python's word for word. Beside a
+    hold for good it is Python's too."""
+    _learn_offsets()
+    scenario = _busy_week("gb")
+    at = datetime.fromisoformat(scenario["attempt"]["at"])
+    scenario["customer"].update(flags=flags, breathing_space_until=(
+        at + timedelta(days=days)).date().isoformat())
+    expected = _without_kernel("gb", scenario, locale)
+    compiled = _compiled_answer("gb", scenario, locale)
+    if days <= 20 and not flags:
+        assert compiled == expected
+    elif compiled is not None:
+        assert compiled == expected
+    if 0 <= days and not flags:
+        assert expected["rules"] == ["gb.breathing_space"]
+        assert expected["next_allowed_at"] is not None
+
 #: (pack, consents to times of day, the call's local time): lifting the quiet hours for
 #: the times consented to, or narrowing the day to the times preferred (gb)
 TIMES_OF_DAY = [

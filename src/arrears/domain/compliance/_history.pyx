@@ -549,9 +549,9 @@ cdef int _windows(object given, Windows *w) except -1:
     w.n = 0
     if given is None:
         return 1
-    if len(<tuple>given) > _MAX_WINDOWS:
+    if len(given) > _MAX_WINDOWS:
         return 0
-    for pair in <tuple>given:
+    for pair in given:
         w.start[w.n], w.end[w.n] = pair[0], pair[1]
         w.n += 1
     return 1
@@ -897,7 +897,7 @@ cdef class TimedRules:
 
 def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
                  object cid, object debt, bint consented, dict offsets, object lifts=None,
-                 object preferred=None):
+                 object preferred=None, object until=None):
     """``engine.decide`` of a call at ``t`` (UTC microseconds) to ``value`` / ``cid``
     about ``debt`` under ``rules``, for the checks of time and counters, reading the
     history ``raw`` as the scenario wrote it (its offsets from ``offsets``), or None
@@ -905,6 +905,8 @@ def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object 
     consented to calls, and neither counter applies. ``lifts``: the times of day the
     borrower consented to be called at outside the allowed hours, and ``preferred`` (gb)
     the times they prefer, each a tuple of (start, end) seconds of the local day.
+    ``until``: a breathing space blocks until then (UTC microseconds), and the next
+    allowed time is searched from there on.
 
     The answer is ``(hits, next_allowed)``: the blocking checks at ``t``, each as
     ``(check, zone index, day index, a, b, next_at)`` (hours: a = the local time of day
@@ -914,18 +916,20 @@ def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object 
     every check allows (None: none helps). False: the decision needs days outside the
     table (a longer one may do).
     """
-    return _decide(rules, raw, zd, t, value, cid, debt, consented, offsets, lifts, preferred)
+    return _decide(rules, raw, zd, t, value, cid, debt, consented, offsets, lifts, preferred,
+                   until)
 
 
 cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, object value,
                     object cid, object debt, bint consented, dict offsets, object lifts_given,
-                    object preferred_given):
+                    object preferred_given, object until):
     """``decide_timed``, for callers in this module."""
     cdef int p = rules.p, z, k, i, status, step, history_days = rules.history_days
     cdef int cap1 = rules.cap1, cap2 = rules.cap2, ws = rules.ws, we = rules.we
     cdef bint hours = rules.hours
     cdef long long floor = 0, x, later
-    cdef bint blocked, never = False
+    cdef bint blocked, never = False, held = until is not None
+    cdef long long hold = until if held else 0
     cdef Found f
     cdef Counted c
     cdef Windows lifts, preferred
@@ -967,15 +971,19 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
                     never = True
                 elif len(hits) == 1 or f.nxt > later:
                     later = f.nxt
-        if not hits:
+        if never or not (hits or held):
             return (hits, None)
-        if never:
-            return (hits, None)
+        if held and (not hits or hold > later):
+            later = hold
         x = t
         for step in range(rules.max_steps):
             if later <= x:
                 return (hits, None)
             x = later
+            if x < hold:
+                # the breathing space first, as the pack lists it
+                later = hold
+                continue
             blocked = False
             for i in range(_CHECKS[p]):
                 status = _check(_ORDER[p][i], zd, x, &c, hours, ws, we, cap1, cap2, &lifts,
@@ -998,12 +1006,14 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
 
 # ------------------------------------------------------------------ the whole answer
 #
-# ``PlainCalls.answer`` is ``evaluate_scenario`` for the commonest scenario of a dialler
-# list: a call to the borrower, nothing on record, no options. It reads the scenario's
-# objects as the Python parsers read them, takes the zones, the table of local days and
-# the words of the answer from the caches the Python path fills, and decides with
-# ``decide_timed``. Anything else, or anything not yet in a cache, is None: "answer in
-# Python", which then fills the caches. Property tests hold the answers equal.
+# ``PlainCalls.answer`` is ``evaluate_scenario`` for the scenario of a dialler list: a
+# call to the borrower (or a guarantor). It reads the scenario's objects as the Python
+# parsers read them, takes the zones, the table of local days and the words of an
+# allowed call from the caches the Python path fills, asks the Python checks what the
+# customer's record does (``engine.plain_call_gate``, once per record), decides with
+# ``decide_timed`` and writes the words of a block. Anything else, or anything not yet
+# in a cache, is None: "answer in Python", which then fills the caches. Property tests
+# hold the answers equal.
 
 
 #: 0001-01-01 as a proleptic Gregorian ordinal, and 1970-01-01
@@ -1074,11 +1084,11 @@ cdef object _date_text(long long ordinal):
 
 
 cdef class PlainCalls:
-    """``evaluate_scenario`` of plain calls under one set of rules, reading the Python
-    path's caches (each given here as the dict itself: the offsets written in timestamps,
-    the zones of recorded time zones, the prefixes of the numbering plan, the candidate
-    zones, the tables of local days, the words of decisions) and, where one misses, the
-    Python function that fills it."""
+    """``evaluate_scenario`` of calls to the borrower under one set of rules, reading the
+    Python path's caches (each given here as the dict itself: the offsets written in
+    timestamps, the zones of recorded time zones, the prefixes of the numbering plan, the
+    candidate zones, the tables of local days, the words of decisions) and, where one
+    misses, the Python function that fills it."""
 
     cdef object rules
     cdef TimedRules timed
@@ -1216,7 +1226,7 @@ cdef class PlainCalls:
         answer in Python."""
         cdef object raw, at, party, cid, value, debt, by, flag, country, tz, moved
         cdef object zones, found, hits, after, words, local, names, gate = None
-        cdef object lifts = None, preferred = None, preferred_words = None
+        cdef object lifts = None, preferred = None, preferred_words = None, until = None
         cdef dict attempt, customer
         cdef bint consented = False, on_record
         cdef ZoneDays zd
@@ -1325,26 +1335,27 @@ cdef class PlainCalls:
             if gate is None:
                 return None
             consented = (<tuple>gate)[0] is True
-            lifts, preferred, preferred_words = (<tuple>gate)[3:6]
+            lifts, preferred, preferred_words, until = (<tuple>gate)[3:7]
         # the decision, on the table of local days
         found = self._days(zones, day, self.after)
         if found is None:
             return None
         zd = <ZoneDays>found
         found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                        consented, self.offsets, lifts, preferred)
+                        consented, self.offsets, lifts, preferred, until)
         if found is False:
             found = self._days(zones, day, self.after_long)
             if found is None:
                 return None
             zd = <ZoneDays>found
             found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                            consented, self.offsets, lifts, preferred)
+                            consented, self.offsets, lifts, preferred, until)
         if found is None or found is False:
             return None
         hits, after = found
         if gate is not None and (<tuple>gate)[1] is not None:
-            # a hold, or a check of who or how, blocks for good: in the first zone
+            # a hold, or a check of who or how, blocks (for good, or a breathing space
+            # until it ends): shown in the first zone
             hits = None
         z = (<tuple>(<list>hits)[0])[1] if hits else 0
         # the local time: as the attempt wrote it when that is how ``isoformat`` writes it
@@ -1362,12 +1373,18 @@ cdef class PlainCalls:
                 return None
         if hits is None:
             hits = (<tuple>gate)[1]
+            later = None
+            if until is not None and after is not None:
+                # a breathing space: the next allowed time, in the first zone as well
+                later = _isoformat(after, offset)
+                if later is None:
+                    return None
             found = _get(self.blocked_texts, (id(hits), locale))
             if found is _MISSING or found[0] is not hits or found[1] is not None:
                 found = self.hold_words(hits, None, locale)
             return {"id": scenario.get("id"), "decision": "block",
                     "rules": list((<tuple>gate)[2]), "explanation": found[2],
-                    "local_time": local, "next_allowed_at": None, "pack": self.pack,
+                    "local_time": local, "next_allowed_at": later, "pack": self.pack,
                     "version": self.version}
         if not hits:
             found = _get(self.allowed_texts, ((<str>local)[11:16], zd.names[0], self.pack,

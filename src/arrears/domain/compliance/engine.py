@@ -901,9 +901,8 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
     apply: nothing compiled, another channel or party, a breathing space with an end,
     lender-policy checks of time, more than eight windows of consented or preferred
     times, a change of UTC offset near the attempt in a candidate zone, or a history
-    that is not the usual one. The
-    caller then parses the history and calls ``decide``, which names any error. Property
-    tests hold the two decisions equal.
+    that is not the usual one. The caller then parses the history and calls ``decide``,
+    which names any error. Property tests hold the two decisions equal.
 
     The checks of time and counters are compiled; holds and the checks of who, what and
     how (which read no history, and, without a breathing space's end, never let go) are
@@ -914,14 +913,14 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
         return None
     gate = None
     consented = False
-    lifts = preferred = preferred_words = None
+    lifts = preferred = preferred_words = until = None
     if not _plain(attempt, customer):
         # what the record does: holds and the checks of who, what and how read no history
         # and, without a breathing space's end, never let go; consents to times of day
         gate = plain_call_gate(rules, customer, attempt, zones)
         if gate is None:
             return None
-        consented, lifts, preferred, preferred_words = gate[0], *gate[3:6]
+        consented, lifts, preferred, preferred_words, until = gate[0], *gate[3:7]
     timed = _timed_rules(rules)
     if timed is None:
         return None
@@ -935,22 +934,25 @@ def decide_unread(rules: PackRules, attempt: Attempt, customer: Customer, raw_hi
         return None
     a = attempt
     found = _decide_timed(timed, raw_history, days, t, a.contact_value, a.contact_id,
-                          a.debt_id, consented, OFFSETS_SEEN, lifts, preferred)
+                          a.debt_id, consented, OFFSETS_SEEN, lifts, preferred, until)
     if found is False:
         # the search for the next allowed time went past the table: a longer one
         days = _zone_days(zones, utc_day, _DAYS_AFTER_LONG)
         if days is None:
             return None
         found = _decide_timed(timed, raw_history, days, t, a.contact_value, a.contact_id,
-                              a.debt_id, consented, OFFSETS_SEEN, lifts, preferred)
+                              a.debt_id, consented, OFFSETS_SEEN, lifts, preferred, until)
     if not found:
         return None
     name = rules.name
-    if gate is not None and gate[1] is not None:
-        # the history is well formed (else Python would name its error): a hold blocks
-        return _new(Decision, (False, gate[2], gate[1], attempt.at.astimezone(zones[0]),
-                               str(zones[0]), None, name, rules.full_version))
     hits, after = found
+    if gate is not None and gate[1] is not None:
+        # the history is well formed (else Python would name its error): a hold blocks,
+        # for good or until a breathing space ends and every other rule allows
+        return _new(Decision, (False, gate[2], gate[1], attempt.at.astimezone(zones[0]),
+                               str(zones[0]), None if until is None or after is None else (
+                                   _EPOCH + after * _US).astimezone(zones[0]),
+                               name, rules.full_version))
     if not hits:
         return _new(Decision, (True, (), (), attempt.at.astimezone(zones[0]), days.names[0],
                                None, name, rules.full_version))
@@ -1021,31 +1023,15 @@ def _timed_rules(rules: PackRules) -> Any:
     return timed
 
 
-
-
-def _gated_hits(plan: Plan, ctx: Ctx, at: datetime, loc: list[datetime]) -> list[Hit] | None:
-    """The hits of the holds and the checks of who, what and how (``plan.gated``), or None
-    when one would let go later."""
-    hits = []
-    for check in plan.gated:
-        hit = check(ctx, at, loc)
-        if hit is not None:
-            if hit.next_at is not None:
-                return None
-            hits.append(hit)
-    return hits
-
-
 def plain_call_gate(rules: PackRules, customer: Customer, attempt: Attempt,
                     zones: tuple[tzinfo, ...]) -> tuple[Any, ...] | None:
     """What a customer's record does to a call to the borrower, for the compiled decision
     (``_history.decide_timed``): (consented to calls, the hits shown when a hold or a check
-    of who or how blocks for good, else None, their rule names, the times of day consented
-    to outside the allowed hours, the times preferred (gb) and the first of those as
-    words), or None when the record holds a breathing space with an end (decided in
-    Python). ``decide_unread`` reads the record with it too."""
-    if customer.breathing_space_until is not None:
-        return None
+    of who or how blocks, else None, their rule names, the times of day consented to
+    outside the allowed hours, the times preferred (gb) and the first of those as words,
+    the end of a breathing space that blocks until then (UTC microseconds; None: the
+    hits block for good)), or None when more than a breathing space lets go later
+    (decided in Python). ``decide_unread`` reads the record with it too."""
     plan = _plan_for(rules)
     ctx = Ctx(rules, attempt, customer, (), zones)
     consented = False
@@ -1059,14 +1045,28 @@ def plain_call_gate(rules: PackRules, customer: Customer, attempt: Attempt,
             preferred = tuple(_time_windows(ctx, ("preferred_time",)))
             if preferred:
                 words = (format_hhmm(preferred[0][0]), format_hhmm(preferred[0][1]))
-    hits = _gated_hits(plan, ctx, attempt.at, [attempt.at.astimezone(z) for z in zones])
-    if hits is None:
-        return None
+    at = attempt.at
+    loc = [at.astimezone(z) for z in zones]
+    hits = []
+    until = None
+    for check in plan.gated:
+        hit = check(ctx, at, loc)
+        if hit is not None:
+            if hit.next_at is not None:
+                # only a breathing space on its own lets go at a time the compiled
+                # search knows (every zone past its last day)
+                if check is not check_breathing_space or hits:
+                    return None
+                until = (hit.next_at - _EPOCH) // _US
+            elif until is not None:
+                return None
+            hits.append(hit)
     if not hits:
-        return (consented, None, (), lifts, preferred, words)
+        return (consented, None, (), lifts, preferred, words, None)
     shown, names, tz = _shown(hits, zones)
     # the compiled answer shows a hold's local time in the first candidate zone
-    return (consented, shown, names, lifts, preferred, words) if tz is zones[0] else None
+    return (consented, shown, names, lifts, preferred, words, until) if tz is zones[
+        0] else None
 
 
 def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z: int, k: int,

@@ -167,7 +167,7 @@ def render(key: str, params: dict[str, Any], locale: str = "en") -> str:
     if texts is None:
         return key
     try:
-        return (texts.get(locale) or texts["en"]).format_map(params)
+        return message(key, locale).format_map(params)
     except (KeyError, IndexError):
         return texts["en"]
 
