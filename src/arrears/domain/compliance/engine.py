@@ -887,9 +887,9 @@ _US = timedelta(microseconds=1)
 _DAY_US = 86_400_000_000
 #: the run of local days a table of midnights covers around the attempt's UTC day: two
 #: weeks back (the packs look back six days; a lender's longer pause fits), and twelve
-#: days forward, as far as most searches for the next allowed time go, or twenty-four
-#: when one goes further
-_DAYS_BEFORE, _DAYS_AFTER, _DAYS_AFTER_LONG = 14, 12, 24
+#: days forward, as far as most searches for the next allowed time go, or twenty-six (as
+#: far as a compiled table holds: forty days) when one goes further
+_DAYS_BEFORE, _DAYS_AFTER, _DAYS_AFTER_LONG = 14, 12, 26
 _ZONE_DAYS: dict[tuple[Any, ...], Any] = {}
 _ORDINAL_1970 = date(1970, 1, 1).toordinal()
 
