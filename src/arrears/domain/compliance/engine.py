@@ -1064,9 +1064,9 @@ def plain_call_gate(rules: PackRules, customer: Customer, attempt: Attempt,
     if not hits:
         return (consented, None, (), lifts, preferred, words, None)
     shown, names, tz = _shown(hits, zones)
-    # the compiled answer shows a hold's local time in the first candidate zone
-    return (consented, shown, names, lifts, preferred, words, until) if tz is zones[
-        0] else None
+    if tz is not zones[0]:
+        return None  # the compiled answer shows a hold's local time in the first zone
+    return (consented, shown, names, lifts, preferred, words, until)
 
 
 def _kernel_hit(rules: PackRules, debt_id: str | None, days: Any, check: int, z: int, k: int,
