@@ -442,7 +442,6 @@ def test_a_record_of_flags_refusals_or_consent_to_calls_is_answered_in_compiled_
     assert _compiled_answer(pack, scenario, locale) == expected
 
 
-
 @needs_kernel
 def test_the_same_consent_to_calls_is_read_again_at_each_call() -> None:
     """A record is read once, but whether its consent to calls is recent is asked at
@@ -490,6 +489,7 @@ def test_a_breathing_space_with_an_end_is_answered_in_compiled_code(
     if 0 <= days and not flags:
         assert expected["rules"] == ["gb.breathing_space"]
         assert expected["next_allowed_at"] is not None
+
 
 #: (pack, consents to times of day, the call's local time): lifting the quiet hours for
 #: the times consented to, or narrowing the day to the times preferred (gb)
