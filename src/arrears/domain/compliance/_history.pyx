@@ -1227,6 +1227,7 @@ cdef class PlainCalls:
         cdef object raw, at, party, cid, value, debt, by, flag, country, tz, moved
         cdef object zones, found, hits, after, words, local, names, gate = None
         cdef object lifts = None, preferred = None, preferred_words = None, until = None
+        cdef object length, table
         cdef dict attempt, customer
         cdef bint consented = False, on_record
         cdef ZoneDays zd
@@ -1336,20 +1337,18 @@ cdef class PlainCalls:
                 return None
             consented = (<tuple>gate)[0] is True
             lifts, preferred, preferred_words, until = (<tuple>gate)[3:7]
-        # the decision, on the table of local days
-        found = self._days(zones, day, self.after)
-        if found is None:
-            return None
-        zd = <ZoneDays>found
-        found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                        consented, self.offsets, lifts, preferred, until)
-        if found is False:
-            found = self._days(zones, day, self.after_long)
-            if found is None:
+        # the decision, on the table of local days (a longer one when the search for
+        # the next allowed time goes past it)
+        found = False
+        for length in (self.after, self.after_long):
+            table = self._days(zones, day, length)
+            if table is None:
                 return None
-            zd = <ZoneDays>found
+            zd = <ZoneDays>table
             found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
                             consented, self.offsets, lifts, preferred, until)
+            if found is not False:
+                break
         if found is None or found is False:
             return None
         hits, after = found
