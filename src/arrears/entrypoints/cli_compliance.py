@@ -33,9 +33,8 @@ def evaluate(
     locale: str = typer.Option("en", "--locale", help="Language of explanations (en, zh-CN)."),
 ) -> None:
     """Decide each scenario and print one decision a line, in order (a pure function)."""
-    from arrears.domain.compliance import error_json, evaluate_scenario, get_pack
+    from arrears.domain.compliance import get_pack
     from arrears.errors import InvalidInput
-    from arrears.services.compliance import scenario_with_text
 
     try:
         get_pack(pack)
@@ -48,15 +47,25 @@ def evaluate(
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
-            try:
-                scenario = loads_line(line)
-            except ValueError as exc:
-                reason = getattr(exc, "msg", None) or str(exc)
-                answer = error_json(None, "line", f"line {number} is not JSON: {reason}")
-            else:
-                answer = evaluate_scenario(pack, scenario_with_text(scenario), locale)
-            out.write(dumps_line(answer))
+            out.write(dumps_line(answer_line(pack, line, number, locale)))
     out.flush()
+
+
+def answer_line(pack: str, line: bytes, number: int, locale: str = "en") -> dict[str, Any]:
+    """The answer to line ``number`` of a file of scenarios: from the line as written
+    where the compiled answer gives it, else read as JSON and decided."""
+    from arrears.domain.compliance import error_json, evaluate_line, evaluate_scenario
+    from arrears.services.compliance import scenario_with_text
+
+    answer = evaluate_line(pack, line, locale)
+    if answer is not None:
+        return answer
+    try:
+        scenario = loads_line(line)
+    except ValueError as exc:
+        reason = getattr(exc, "msg", None) or str(exc)
+        return error_json(None, "line", f"line {number} is not JSON: {reason}")
+    return evaluate_scenario(pack, scenario_with_text(scenario), locale)
 
 
 def loads_line(line: bytes | str) -> Any:
@@ -199,7 +208,6 @@ def bench_compliance(
     from arrears.domain.compliance import clear_caches, evaluate_scenario, get_pack
     from arrears.domain.compliance.kernel import compiled_kernel
     from arrears.errors import InvalidInput
-    from arrears.services.compliance import scenario_with_text
 
     try:
         get_pack(pack)
@@ -213,8 +221,8 @@ def bench_compliance(
     prebuilt, wall = _best_of(rounds, lambda: [evaluate_scenario(pack, s) for s in scenarios],
                               clear_caches)
     jsonl_seconds, _ = _best_of(rounds, lambda: [
-        dumps_line(evaluate_scenario(pack, scenario_with_text(loads_line(line))))
-        for line in lines], clear_caches)
+        dumps_line(answer_line(pack, line, number))
+        for number, line in enumerate(lines, start=1)], clear_caches)
     engine_seconds = _bench_engine(pack, scenarios, rounds)
     result = {"pack": pack, "decisions": decisions, "history_per_scenario": 20,
               "seconds": round(seconds, 4),

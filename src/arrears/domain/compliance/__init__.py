@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from phonenumbers import timezone as phone_tz
 
 from arrears.domain.compliance import engine as _engine
@@ -37,7 +38,7 @@ from arrears.domain.compliance.zones import UnknownZone, candidate_zones
 __all__ = [
     "PACKS", "Attempt", "Consent", "Customer", "Decision", "Hit", "OptionError", "PackRules",
     "ScenarioError", "Template", "clear_caches", "decide", "decision_json", "error_json",
-    "evaluate_scenario", "explain", "get_pack", "rules_for",
+    "evaluate_line", "evaluate_scenario", "explain", "get_pack", "rules_for",
 ]
 
 
@@ -199,11 +200,9 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
             field = exc.option if exc.option == "pack" else f"options.{exc.option}"
             raise ScenarioError(field, exc.reason) from None
         if _engine._decide_timed is not None:
-            plain = _PLAIN_CALLS.get(id(rules))
-            if plain is None or plain[0] is not rules:
-                plain = _plain_calls(rules)
-            if plain[1] is not None:
-                answer = plain[1].answer(scenario, locale)
+            plain = _plain_for(rules)
+            if plain is not None:
+                answer = plain.answer(scenario, locale)
                 if answer is not None:
                     return answer
         raw_attempt = get("attempt")
@@ -222,6 +221,34 @@ def evaluate_scenario(pack: str, scenario: Any, locale: str = "en") -> dict[str,
     except UnknownZone as exc:
         return error_json(sid, "customer.timezone", str(exc))
     return decision_json(sid, decision, locale, raw_attempt["at"])
+
+
+def evaluate_line(pack: str, line: bytes, locale: str = "en") -> dict[str, Any] | None:
+    """``evaluate_scenario`` of one JSON line of the evaluation format, answered by the
+    compiled answer of plain calls from the line as written: its history read from the
+    line's bytes (``_history.read_line``), the rest by the JSON reader. None when that
+    answer does not give it (read the whole line and ask ``evaluate_scenario``): a line
+    written another way, a scenario answered in Python, or caches not yet filled."""
+    if _engine._decide_timed is None:
+        return None
+    taken = _engine._kernel.read_line(line)
+    if taken is None:
+        return None
+    try:
+        scenario = orjson.loads(taken[0])
+        rules = rules_for(pack, scenario.get("options"))
+    except (orjson.JSONDecodeError, OptionError):
+        return None
+    plain = _plain_for(rules)
+    return None if plain is None else plain.answer(scenario, locale, taken[1])
+
+
+def _plain_for(rules: PackRules) -> Any:
+    """The compiled answer of plain calls under ``rules``, or None."""
+    plain = _PLAIN_CALLS.get(id(rules))
+    if plain is None or plain[0] is not rules:
+        plain = _plain_calls(rules)
+    return plain[1]
 
 
 #: id(rules) -> (rules, their compiled answer of plain calls or None)

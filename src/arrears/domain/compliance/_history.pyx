@@ -19,12 +19,14 @@ time and counters and the next allowed time, on a table of local midnights
 (``ZoneDays``); see ``engine.decide_unread``, which asks it and builds the decision.
 """
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_Next
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.ref cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII
 from libc.stdlib cimport qsort
-from libc.string cimport memcmp
+from libc.stdint cimport uint64_t
+from libc.string cimport memchr, memcmp, memcpy
 from cpython.datetime cimport (
     datetime,
     datetime_day,
@@ -760,6 +762,34 @@ cdef inline object _value(PyObject *found):
     return None if found == NULL else <object>found
 
 
+cdef inline bint _utc(const unsigned char *chars, long long off, long long *when) noexcept:
+    """The time written at ``chars`` (``_local_ascii``) less its offset ``off``: UTC
+    microseconds, within what ``datetime`` holds."""
+    cdef long long local
+    if not _local_ascii(chars, &local):
+        return False
+    when[0] = local - off
+    return _MIN_US <= when[0] <= _MAX_US
+
+
+cdef inline void _add(Counted *c, int k, long long when) noexcept:
+    """An event at ``when`` in the counters ``k`` names (``_count_as``)."""
+    if k & 1:
+        c.first[c.n] = when
+        c.n += 1
+    if k & 2:
+        c.second[c.m] = when
+        c.m += 1
+
+
+cdef inline void _sort(Counted *c) noexcept:
+    """The counted times in order."""
+    if c.n > 1:
+        qsort(c.first, c.n, sizeof(long long), _compare)
+    if c.m > 1:
+        qsort(c.second, c.m, sizeof(long long), _compare)
+
+
 cdef int _read(int pack, list raw, long long floor, object value, object cid, object debt,
                dict offsets, tuple channels, tuple results, tuple inbound, tuple borrower,
                tuple not_connected, Counted *c) except -2:
@@ -775,7 +805,7 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     cdef int k, slot, index
     cdef const unsigned char *chars
     cdef const unsigned char *tail = NULL
-    cdef long long off = 0, local = 0, when
+    cdef long long off = 0, when
     cdef bint anyone = value is None and cid is None
     cdef PyObject *key
     cdef PyObject *entry
@@ -819,10 +849,7 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
             if found is None or not _offset_us(found, &off):
                 return -1
             tail_owner, tail, tail_size = at_obj, chars + 19, size - 19
-        if not _local_ascii(chars, &local):
-            return -1
-        when = local - off
-        if when < _MIN_US or when > _MAX_US:
+        if not _utc(chars, off, &when):
             return -1
         if when < floor:
             continue  # before the floor: no rule reads it, and Python skips it unread
@@ -842,16 +869,409 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
                       _value(fields[F_CID]), _value(fields[F_DEBT]),
                       fields[F_CONSENT] != NULL and <object>fields[F_CONSENT] is True,
                       value, cid, debt, anyone, borrower, not_connected)
-        if k & 1:
-            c.first[c.n] = when
-            c.n += 1
-        if k & 2:
-            c.second[c.m] = when
-            c.m += 1
-    if c.n > 1:
-        qsort(c.first, c.n, sizeof(long long), _compare)
-    if c.m > 1:
-        qsort(c.second, c.m, sizeof(long long), _compare)
+        _add(c, k, when)
+    _sort(c)
+    return 0
+
+
+# ------------------------------------------------------------------ a line as written
+#
+# ``read_line`` takes a scenario's JSON line apart: the history's events are read from
+# the line's bytes into spans (where each field's value is written), and the rest of the
+# line, with the history written as ``[]``, is left to the JSON reader. ``_read_spans``
+# then counts the events as ``_read`` counts the same events read into dicts. Only the
+# plain writing is read here: texts of ASCII characters without escapes, ``null``,
+# ``true`` and ``false``; anything else (a number, an escape, a character beyond ASCII,
+# a nested value) is None: "read the whole line as JSON".
+
+cdef enum:
+    V_MISSING = 0
+    V_NULL = 1
+    V_TRUE = 2
+    V_FALSE = 3
+    V_TEXT = 4
+
+
+cdef struct Value:
+    # where the value is written (a text: after its opening quote), how long, what kind
+    int start
+    int size
+    int kind
+
+
+cdef struct Written:
+    Value f[_FIELDS]
+
+
+cdef inline Py_ssize_t _space(const unsigned char *s, Py_ssize_t i, Py_ssize_t end) noexcept:
+    """The first index from ``i`` that is not JSON's white space."""
+    while i < end and (s[i] == 32 or s[i] == 10 or s[i] == 13 or s[i] == 9):
+        i += 1
+    return i
+
+
+cdef inline bint _plain_bytes(const unsigned char *s, Py_ssize_t n) noexcept:
+    """Whether no byte of the ``n`` at ``s`` is a control character, a backslash or beyond
+    ASCII, eight at a time: a byte at or above 0x80 sets its high bit; the borrow of
+    ``w - 0x20...`` where ``w`` had no high bit finds a byte below 0x20, and of
+    ``w ^ 0x5c... - 0x01...`` a backslash (each exact as to whether any byte does)."""
+    cdef uint64_t w, x, acc = 0
+    cdef Py_ssize_t i = 0
+    while i + 8 <= n:
+        memcpy(&w, s + i, 8)
+        x = w ^ 0x5c5c5c5c5c5c5c5cULL
+        acc |= w | ((w - 0x2020202020202020ULL) & ~w) | ((x - 0x0101010101010101ULL) & ~x)
+        i += 8
+    if acc & 0x8080808080808080ULL:
+        return False
+    while i < n:
+        if s[i] < 32 or s[i] >= 128 or s[i] == 92:
+            return False
+        i += 1
+    return True
+
+
+cdef inline Py_ssize_t _plain_text(const unsigned char *s, Py_ssize_t i, Py_ssize_t end,
+                                   bint plain) noexcept:
+    """The index of the quote that closes the text opening at ``i`` (a quote), or -1
+    when the text holds an escape, a control character or a byte beyond ASCII.
+    ``plain``: the line holds none of them (``_plain_bytes``)."""
+    cdef const unsigned char *found
+    cdef unsigned char c
+    i += 1
+    if plain:
+        found = <const unsigned char *>memchr(s + i, 34, end - i)
+        return -1 if found == NULL else found - s
+    while i < end:
+        c = s[i]
+        if c == 34:
+            return i
+        if c == 92 or c < 32 or c >= 128:
+            return -1
+        i += 1
+    return -1
+
+
+cdef inline Py_ssize_t _literal(const unsigned char *s, Py_ssize_t i, Py_ssize_t end,
+                                bint plain, int *kind) noexcept:
+    """The index after ``null``, ``true``, ``false`` or a plain text at ``i``, with its
+    kind; -1 for any other value."""
+    cdef Py_ssize_t j
+    cdef unsigned char c = s[i]
+    if c == 34:
+        j = _plain_text(s, i, end, plain)
+        kind[0] = V_TEXT
+        return -1 if j < 0 else j + 1
+    if c == 110 and i + 4 <= end and memcmp(s + i, b"null", 4) == 0:
+        kind[0] = V_NULL
+        return i + 4
+    if c == 116 and i + 4 <= end and memcmp(s + i, b"true", 4) == 0:
+        kind[0] = V_TRUE
+        return i + 4
+    if c == 102 and i + 5 <= end and memcmp(s + i, b"false", 5) == 0:
+        kind[0] = V_FALSE
+        return i + 5
+    return -1
+
+
+cdef inline int _field_of(const unsigned char *s, Py_ssize_t n) noexcept:
+    """The field a key of ``n`` bytes names (``_EVENT_KEYS``), or -1."""
+    if n == 2:
+        return F_AT if s[0] == 97 and s[1] == 116 else -1
+    if n == 5:
+        return F_PARTY if memcmp(s, b"party", 5) == 0 else -1
+    if n == 6:
+        return F_RESULT if memcmp(s, b"result", 6) == 0 else -1
+    if n == 7:
+        return (F_CHANNEL if memcmp(s, b"channel", 7) == 0
+                else F_DEBT if memcmp(s, b"debt_id", 7) == 0 else -1)
+    if n == 10:
+        return F_CID if memcmp(s, b"contact_id", 10) == 0 else -1
+    if n == 12:
+        return (F_BY if memcmp(s, b"initiated_by", 12) == 0
+                else F_CONSENT if memcmp(s, b"with_consent", 12) == 0 else -1)
+    if n == 13:
+        return F_VALUE if memcmp(s, b"contact_value", 13) == 0 else -1
+    return -1
+
+
+cdef Py_ssize_t _skip(const unsigned char *s, Py_ssize_t i, Py_ssize_t end) noexcept:
+    """The index after the JSON value at ``i`` (any value, as valid JSON writes it: the
+    JSON reader checks the rest of the line), or -1 when the line ends first."""
+    cdef int depth = 0
+    cdef unsigned char c
+    while i < end:
+        c = s[i]
+        if c == 34:
+            i += 1
+            while i < end and s[i] != 34:
+                i += 2 if s[i] == 92 else 1
+            if i >= end:
+                return -1
+            i += 1
+            if depth == 0:
+                return i
+        elif c == 123 or c == 91:
+            depth += 1
+            i += 1
+        elif c == 125 or c == 93:
+            if depth == 0:
+                return i
+            depth -= 1
+            i += 1
+            if depth == 0:
+                return i
+        elif depth == 0 and (c == 44 or c == 32 or c == 10 or c == 13 or c == 9):
+            return i
+        else:
+            i += 1
+    return -1 if depth else i
+
+
+cdef class LineHistory:
+    """The events of a scenario's history as its JSON line writes them: for each event,
+    where the value of each field the counters read is written (``read_line``)."""
+    cdef bytes line
+    cdef Written *events
+    cdef Py_ssize_t n, size
+
+    def __dealloc__(self):
+        PyMem_Free(self.events)
+
+    def __len__(self):
+        return self.n
+
+    cdef Py_ssize_t _read(self, const unsigned char *s, Py_ssize_t i, Py_ssize_t end,
+                          bint plain) except -2:
+        """Reads the array at ``i``; the index after it, or -1 (not the plain writing)."""
+        cdef Written *ev
+        cdef Written *grown
+        cdef Py_ssize_t j
+        cdef int field, kind = 0
+        i = _space(s, i + 1, end)
+        if i < end and s[i] == 93:
+            return i + 1
+        while i < end:
+            if s[i] != 123:
+                return -1
+            if self.n == self.size:
+                self.size = 2 * self.size + 32
+                grown = <Written *>PyMem_Realloc(self.events, self.size * sizeof(Written))
+                if grown == NULL:
+                    raise MemoryError()
+                self.events = grown
+            ev = &self.events[self.n]
+            self.n += 1
+            for field in range(_FIELDS):
+                ev.f[field].kind = V_MISSING
+            i = _space(s, i + 1, end)
+            if i < end and s[i] == 125:
+                i += 1
+            else:
+                while True:
+                    if i >= end or s[i] != 34:
+                        return -1
+                    j = _plain_text(s, i, end, plain)
+                    if j < 0:
+                        return -1
+                    field = _field_of(s + i + 1, j - i - 1)
+                    i = _space(s, j + 1, end)
+                    if i >= end or s[i] != 58:
+                        return -1
+                    i = _space(s, i + 1, end)
+                    if i >= end:
+                        return -1
+                    j = _literal(s, i, end, plain, &kind)
+                    if j < 0:
+                        return -1
+                    if field >= 0:
+                        # a key written twice: its last value, as the JSON reader keeps
+                        ev.f[field].kind = kind
+                        ev.f[field].start = <int>(i + 1)
+                        ev.f[field].size = <int>(j - i - 2)
+                    i = _space(s, j, end)
+                    if i < end and s[i] == 44:
+                        i = _space(s, i + 1, end)
+                        continue
+                    if i < end and s[i] == 125:
+                        i += 1
+                        break
+                    return -1
+            i = _space(s, i, end)
+            if i < end and s[i] == 44:
+                i = _space(s, i + 1, end)
+                continue
+            if i < end and s[i] == 93:
+                return i + 1
+            return -1
+        return -1
+
+
+def read_line(bytes line):
+    """A scenario's JSON line taken apart: (the line with its history written ``[]``,
+    the history's events as written), or None: a line whose history is not written the
+    plain way, or not once, or a line that is not one object (read it all as JSON)."""
+    cdef const unsigned char *s = line
+    cdef Py_ssize_t end = len(line), i, j, start = -1, stop = -1
+    cdef LineHistory history = None
+    cdef bytes head
+    cdef char *out
+    if end > 0x7fffffff:
+        return None  # places beyond what ``Value`` holds
+    i = _space(s, 0, end)
+    if i >= end or s[i] != 123:
+        return None
+    i = _space(s, i + 1, end)
+    if i < end and s[i] == 125:
+        return None
+    while True:
+        if i >= end or s[i] != 34:
+            return None
+        j = i + 1
+        while j < end and s[j] != 34:
+            if s[j] == 92:
+                return None  # an escaped key might spell "history"
+            j += 1
+        if j >= end:
+            return None
+        if j - i - 1 == 7 and memcmp(s + i + 1, b"history", 7) == 0:
+            if history is not None:
+                return None
+            i = _space(s, j + 1, end)
+            if i >= end or s[i] != 58:
+                return None
+            i = _space(s, i + 1, end)
+            if i >= end or s[i] != 91:
+                return None
+            history = LineHistory.__new__(LineHistory)
+            history.line = line
+            start = i
+            # the line's end: a newline, not the plain writing of a text
+            j = end
+            while j > i and (s[j - 1] == 10 or s[j - 1] == 13):
+                j -= 1
+            i = history._read(s, i, end, _plain_bytes(s + i, j - i))
+            if i < 0:
+                return None
+            stop = i
+        else:
+            i = _space(s, j + 1, end)
+            if i >= end or s[i] != 58:
+                return None
+            i = _skip(s, _space(s, i + 1, end), end)
+            if i < 0:
+                return None
+        i = _space(s, i, end)
+        if i < end and s[i] == 44:
+            i = _space(s, i + 1, end)
+            continue
+        if i < end and s[i] == 125:
+            break
+        return None
+    if history is None or _space(s, i + 1, end) != end:
+        return None
+    head = PyBytes_FromStringAndSize(NULL, end - (stop - start) + 2)
+    out = PyBytes_AS_STRING(head)
+    memcpy(out, s, start)
+    out[start], out[start + 1] = 91, 93  # []
+    memcpy(out + start + 2, s + stop, end - stop)
+    return head, history
+
+
+cdef inline object _word(const unsigned char *s, Value *v, tuple words):
+    """The word of ``words`` a plain text is, or None."""
+    cdef object w
+    cdef const unsigned char *chars
+    for w in words:
+        chars = _latin1(<str>w)
+        if chars != NULL and PyUnicode_GET_LENGTH(w) == v.size and memcmp(
+                chars, s + v.start, v.size) == 0:
+            return w
+    return None
+
+
+#: what a text of an event that differs from the attempt's reads as: equal to nothing
+cdef object _OTHER = object()
+
+
+cdef inline object _as_read(const unsigned char *s, Value *v, object given):
+    """A contact or debt of an event as the counters compare it with ``given`` (the
+    attempt's): None, a truth value, ``given`` itself when the text equals it, or a
+    stand-in that equals nothing."""
+    cdef const unsigned char *chars
+    if v.kind == V_MISSING or v.kind == V_NULL:
+        return None
+    if v.kind == V_TRUE:
+        return True
+    if v.kind == V_FALSE:
+        return False
+    if type(given) is str:
+        chars = _latin1(<str>given)
+        if chars != NULL and PyUnicode_GET_LENGTH(given) == v.size and memcmp(
+                chars, s + v.start, v.size) == 0:
+            return given
+    return _OTHER
+
+
+cdef int _read_spans(int pack, LineHistory h, long long floor, object value, object cid,
+                     object debt, dict offsets, tuple channels, tuple results,
+                     tuple inbound, tuple borrower, tuple not_connected,
+                     Counted *c) except -2:
+    """``_read`` of the events as the line writes them: the same counts, or -1."""
+    cdef const unsigned char *s = h.line
+    cdef const unsigned char *chars
+    cdef const unsigned char *tail = NULL
+    cdef Py_ssize_t i, size, tail_size = 0
+    cdef Written *ev
+    cdef Value *v
+    cdef object found, channel, party, result
+    cdef long long off = 0, when
+    cdef bint anyone = value is None and cid is None, inbound_event
+    cdef int k
+    for i in range(h.n):
+        ev = &h.events[i]
+        v = &ev.f[F_AT]
+        if v.kind != V_TEXT or v.size < 20:
+            return -1
+        chars = s + v.start
+        size = v.size
+        if tail == NULL or size - 19 != tail_size or memcmp(chars + 19, tail, tail_size):
+            found = offsets.get(PyUnicode_DecodeASCII(<const char *>chars + 19, size - 19,
+                                                      NULL))
+            if found is None or not _offset_us(found, &off):
+                return -1
+            tail, tail_size = chars + 19, size - 19
+        if not _utc(chars, off, &when):
+            return -1
+        if when < floor:
+            continue
+        # ``_odd``: a channel and a result of the pack's words; a party and who began it
+        # a text or nothing
+        v = &ev.f[F_CHANNEL]
+        channel = _word(s, v, channels) if v.kind == V_TEXT else None
+        v = &ev.f[F_RESULT]
+        result = _word(s, v, results) if v.kind == V_TEXT else None
+        if channel is None or result is None:
+            return -1
+        v = &ev.f[F_PARTY]
+        if v.kind == V_TRUE or v.kind == V_FALSE:
+            return -1
+        if v.kind == V_TEXT and v.size:
+            party = _word(s, v, borrower)
+            if party is None:
+                party = PyUnicode_DecodeASCII(<const char *>s + v.start, v.size, NULL)
+        else:
+            party = "self"
+        v = &ev.f[F_BY]
+        if v.kind == V_TRUE or v.kind == V_FALSE:
+            return -1
+        inbound_event = v.kind == V_TEXT and _word(s, v, inbound) is not None
+        k = _count_as(pack, <str>channel, <str>party, <str>result, inbound_event,
+                      _as_read(s, &ev.f[F_VALUE], value), _as_read(s, &ev.f[F_CID], cid),
+                      _as_read(s, &ev.f[F_DEBT], debt), ev.f[F_CONSENT].kind == V_TRUE,
+                      value, cid, debt, anyone, borrower, not_connected)
+        _add(c, k, when)
+    _sort(c)
     return 0
 
 
@@ -900,7 +1320,8 @@ def decide_timed(TimedRules rules, object raw, ZoneDays zd, long long t, object 
                  object preferred=None, object until=None):
     """``engine.decide`` of a call at ``t`` (UTC microseconds) to ``value`` / ``cid``
     about ``debt`` under ``rules``, for the checks of time and counters, reading the
-    history ``raw`` as the scenario wrote it (its offsets from ``offsets``), or None
+    history ``raw`` as the scenario wrote it (a list of dicts, or a ``LineHistory``; its
+    offsets from ``offsets``), or None
     ("decide in Python"; see ``engine.decide_unread``). ``consented`` (us): the consumer
     consented to calls, and neither counter applies. ``lifts``: the times of day the
     borrower consented to be called at outside the allowed hours, and ``preferred`` (gb)
@@ -935,7 +1356,11 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
     cdef Windows lifts, preferred
     cdef list hits = []
     cdef Py_ssize_t n
-    if type(raw) is not list:
+    if type(raw) is list:
+        n = len(<list>raw)
+    elif type(raw) is LineHistory:
+        n = (<LineHistory>raw).n
+    else:
         return None
     if not (_windows(lifts_given, &lifts) and _windows(preferred_given, &preferred)):
         return None
@@ -947,7 +1372,6 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
             return False
         if z == 0 or zd.mids[z][k - history_days] < floor:
             floor = zd.mids[z][k - history_days]
-    n = len(<list>raw)
     c.n = c.m = 0
     c.first = <long long *>PyMem_Malloc((n + 1) * sizeof(long long))
     c.second = <long long *>PyMem_Malloc((n + 1) * sizeof(long long))
@@ -956,8 +1380,15 @@ cdef object _decide(TimedRules rules, object raw, ZoneDays zd, long long t, obje
         PyMem_Free(c.second)
         raise MemoryError()
     try:
-        if _read(p, <list>raw, floor, value, cid, debt, offsets, rules.channels,
-                 rules.results, rules.inbound, rules.borrower, rules.not_connected, &c) < 0:
+        if type(raw) is list:
+            status = _read(p, <list>raw, floor, value, cid, debt, offsets, rules.channels,
+                           rules.results, rules.inbound, rules.borrower,
+                           rules.not_connected, &c)
+        else:
+            status = _read_spans(p, <LineHistory>raw, floor, value, cid, debt, offsets,
+                                 rules.channels, rules.results, rules.inbound,
+                                 rules.borrower, rules.not_connected, &c)
+        if status < 0:
             return None
         later = 0
         for i in range(_CHECKS[p]):
@@ -1221,9 +1652,10 @@ cdef class PlainCalls:
             found = self.zone_days_for(zones, day, after)
         return found
 
-    def answer(self, dict scenario, str locale):
+    def answer(self, dict scenario, str locale, LineHistory history=None):
         """The answer ``evaluate_scenario`` gives (the rules being these), or None:
-        answer in Python."""
+        answer in Python. ``history``: the scenario's history as its line writes it
+        (``read_line``; the scenario then holds the rest of the line)."""
         cdef object raw, at, party, cid, value, debt, by, flag, country, tz, moved
         cdef object zones, found, hits, after, words, local, names, gate = None
         cdef object lifts = None, preferred = None, preferred_words = None, until = None
@@ -1345,8 +1777,9 @@ cdef class PlainCalls:
             if table is None:
                 return None
             zd = <ZoneDays>table
-            found = _decide(self.timed, _get(scenario, "history"), zd, t, value, cid, debt,
-                            consented, self.offsets, lifts, preferred, until)
+            found = _decide(self.timed, _get(scenario, "history") if history is None
+                            else history, zd, t, value, cid, debt, consented, self.offsets,
+                            lifts, preferred, until)
             if found is not False:
                 break
         if found is None or found is False:
