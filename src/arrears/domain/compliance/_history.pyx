@@ -328,15 +328,25 @@ def plain_events(list raw, str day, str text, str suffix, datetime lowest, dict 
     return out
 
 
+cdef inline bint _equal_at(PyObject *a, object b) except -1:
+    """``a == b`` for a field of an event, NULL when it is left out (None)."""
+    if a == NULL:
+        return b is None
+    return _equal(<object>a, b)
+
+
 cdef int _count_as(int p, str channel, str party, str result, bint inbound_event,
-                   object ev_value, object ev_cid, object ev_debt, bint ev_consent,
+                   PyObject *ev_value, PyObject *ev_cid, PyObject *ev_debt, bint ev_consent,
                    object value, object cid, object debt, bint anyone, tuple borrower,
                    tuple not_connected) except -1:
     """Which of the pack's two counters count an event (``engine._tally_*``): 1 the
     first, 2 the second, 3 both, 0 neither. ``p``: 0 cn (unanswered calls to the dialled
     number; conversations), 1 us (connected calls about the debt without consent;
     conversations about it), 2 gb (calls to the borrower; conversations). ``party`` is
-    already ``party or "self"``; ``ev_*`` are the event's contact, debt and consent."""
+    already ``party or "self"``; ``ev_*`` are the event's contact, debt (borrowed; NULL
+    when left out, which reads as None) and consent. An event's contact and debt are
+    looked at only where the pack's counters read them: each is an object of its own,
+    and reading it costs a trip to memory."""
     cdef int k = 0
     if p == 0:
         if inbound_event:
@@ -345,14 +355,15 @@ cdef int _count_as(int p, str channel, str party, str result, bint inbound_event
             return 2 if _among(party, borrower) and (
                 _same(channel, _CALL) or _same(channel, _VISIT)) else 0
         if _same(channel, _CALL) and (
-                anyone or (value is not None and _equal(ev_value, value))
-                or (cid is not None and _equal(ev_cid, cid))):
+                anyone or (value is not None and _equal_at(ev_value, value))
+                or (cid is not None and _equal_at(ev_cid, cid))):
             return 1
         return 0
     if p == 1:
         if not _same(channel, _CALL) or inbound_event:
             return 0
-        if debt is not None and ev_debt is not None and not _equal(ev_debt, debt):
+        if (debt is not None and ev_debt != NULL and ev_debt != <PyObject *>None
+                and not _equal(<object>ev_debt, debt)):
             return 0
         if _among(result, not_connected):
             return 0
@@ -378,6 +389,7 @@ def tally(str pack, object history, object value, object cid, object debt,
     tuples."""
     cdef list first = [], second = []
     cdef tuple ev
+    cdef object ev_value, ev_cid, ev_debt
     cdef int p, k
     cdef bint anyone = value is None and cid is None
     cdef tuple borrower = tuple(borrower_set), not_connected = tuple(not_connected_set)
@@ -389,8 +401,10 @@ def tally(str pack, object history, object value, object cid, object debt,
     p = _PACK_NAMES.index(pack)
     for item in history:
         ev = <tuple>item
-        k = _count_as(p, ev[1], ev[2], ev[6], ev[7], ev[4], ev[3], ev[5], bool(ev[8]), value,
-                      cid, debt, anyone, borrower, not_connected)
+        ev_value, ev_cid, ev_debt = ev[4], ev[3], ev[5]
+        k = _count_as(p, ev[1], ev[2], ev[6], ev[7], <PyObject *>ev_value, <PyObject *>ev_cid,
+                      <PyObject *>ev_debt, bool(ev[8]), value, cid, debt, anyone, borrower,
+                      not_connected)
         if k & 1:
             first.append(ev[0])
         if k & 2:
@@ -865,8 +879,7 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
         if not party:
             party = "self"
         k = _count_as(pack, channel, party, result, by is not None and _among(by, inbound),
-                      _value(fields[F_VALUE]),
-                      _value(fields[F_CID]), _value(fields[F_DEBT]),
+                      fields[F_VALUE], fields[F_CID], fields[F_DEBT],
                       fields[F_CONSENT] != NULL and <object>fields[F_CONSENT] is True,
                       value, cid, debt, anyone, borrower, not_connected)
         _add(c, k, when)
@@ -1192,25 +1205,27 @@ cdef inline object _word(const unsigned char *s, Value *v, tuple words):
 
 #: what a text of an event that differs from the attempt's reads as: equal to nothing
 cdef object _OTHER = object()
+#: the truth values as objects (``True`` in a C expression is the C integer 1)
+cdef object _TRUE = True, _FALSE = False
 
 
-cdef inline object _as_read(const unsigned char *s, Value *v, object given):
+cdef inline PyObject *_as_read(const unsigned char *s, Value *v, object given) noexcept:
     """A contact or debt of an event as the counters compare it with ``given`` (the
     attempt's): None, a truth value, ``given`` itself when the text equals it, or a
-    stand-in that equals nothing."""
+    stand-in that equals nothing (each borrowed: it lives on after the call)."""
     cdef const unsigned char *chars
     if v.kind == V_MISSING or v.kind == V_NULL:
-        return None
+        return <PyObject *>None
     if v.kind == V_TRUE:
-        return True
+        return <PyObject *>_TRUE
     if v.kind == V_FALSE:
-        return False
+        return <PyObject *>_FALSE
     if type(given) is str:
         chars = _latin1(<str>given)
         if chars != NULL and PyUnicode_GET_LENGTH(given) == v.size and memcmp(
                 chars, s + v.start, v.size) == 0:
-            return given
-    return _OTHER
+            return <PyObject *>given
+    return <PyObject *>_OTHER
 
 
 cdef int _read_spans(int pack, LineHistory h, long long floor, object value, object cid,
