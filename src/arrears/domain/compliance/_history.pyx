@@ -21,6 +21,7 @@ time and counters and the next allowed time, on a table of local midnights
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_Copy, PyDict_GetItem, PyDict_Next
+from cpython.list cimport PyList_GET_ITEM
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.ref cimport PyObject
 from cpython.unicode cimport PyUnicode_DecodeASCII
@@ -48,6 +49,44 @@ import_datetime()
 
 cdef extern from *:
     const char *ARREARS_SOURCE_SHA256
+
+cdef extern from *:
+    """
+    /* Ask for the memory at p ahead of its use (a hint: never a fault). */
+    static inline void arrears_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+    /* The entries of a dict: its keys object (CPython's own layout, read only as a hint). */
+    static inline const char *arrears_dict_keys(PyObject *d) {
+        return (const char *)((PyDictObject *)d)->ma_keys;
+    }
+    """
+    void _prefetch "arrears_prefetch"(const void *p) noexcept nogil
+    const char *_dict_keys "arrears_dict_keys"(PyObject *d) noexcept
+
+cdef inline void _ahead(list raw, Py_ssize_t i, Py_ssize_t n, bint values) noexcept:
+    """Ask for what reading the next events touches, in stages, while event ``i`` is
+    read: the dict of event ``i + 3``, the entries of event ``i + 2`` (its dict asked
+    for before) and, with ``values`` (events are being read whole, not only their times),
+    the values of event ``i + 1`` (its entries asked for before). Out of range: nothing."""
+    cdef PyObject *d
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef const char *entries
+    cdef Py_ssize_t pos = 0
+    if 0 <= i + 3 < n:
+        _prefetch(PyList_GET_ITEM(raw, i + 3))
+    if 0 <= i + 2 < n:
+        d = PyList_GET_ITEM(raw, i + 2)
+        if type(<object>d) is dict:
+            entries = _dict_keys(d)
+            _prefetch(entries)
+            _prefetch(entries + 64)
+            _prefetch(entries + 128)
+            _prefetch(entries + 192)
+    if values and 0 <= i + 1 < n:
+        d = PyList_GET_ITEM(raw, i + 1)
+        if type(<object>d) is dict:
+            while PyDict_Next(<object>d, &pos, &key, &value):
+                _prefetch(value)
 
 #: SHA-256 of the source this module was compiled from
 SOURCE_SHA256 = ARREARS_SOURCE_SHA256.decode("ascii")
@@ -826,9 +865,16 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     cdef PyObject *fields[_FIELDS]
     cdef PyObject *keys[_SLOTS]
     cdef int known[_SLOTS]
+    cdef Py_ssize_t n = len(raw)
     for slot in range(_SLOTS):
         keys[slot] = NULL
-    for i in range(len(raw)):
+    cdef bint reading = False
+    # the events a JSON reader has just made are read from memory more than from the
+    # cache: what each event touches is asked for while the events before it are read
+    _ahead(raw, -2, n, False)
+    _ahead(raw, -1, n, False)
+    for i in range(n):
+        _ahead(raw, i, n, reading)
         ev = raw[i]
         if type(ev) is not dict:
             return -1
@@ -867,6 +913,7 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
             return -1
         if when < floor:
             continue  # before the floor: no rule reads it, and Python skips it unread
+        reading = True
         # Besides the fields Python checks, only those the counters read: a field left
         # out reads as None, as Python reads it (it refuses only a channel or a result
         # left out, and ``_odd`` sees those).
