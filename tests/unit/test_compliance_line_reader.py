@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from arrears.domain.compliance import engine, error_json, evaluate_line
-from arrears.entrypoints.cli_compliance import answer_line, bench_scenarios, loads_line
+from arrears.entrypoints.cli_compliance import bench_scenarios, line_answers, loads_line
 from arrears.services.compliance import scenario_with_text
 from tests.unit.test_compliance_compiled_decision import (
     _busy_week,
@@ -44,8 +44,9 @@ def _reference(pack: str, line: bytes, locale: str = "en") -> dict[str, Any]:
 
 def _answered(pack: str, line: bytes, locale: str = "en") -> dict[str, Any]:
     """The line's answer once an earlier answer of it has filled the caches."""
-    answer_line(pack, line, 1, locale)
-    return answer_line(pack, line, 1, locale)
+    answer = line_answers(pack, locale)
+    answer(line, 1)
+    return answer(line, 1)
 
 
 def _writings(scenario: dict[str, Any], rng: random.Random) -> list[bytes]:
@@ -85,7 +86,8 @@ def test_a_dialler_list_is_answered_from_its_lines(pack: str) -> None:
     from its bytes, each as the JSON it holds."""
     lines = [orjson.dumps(s) + b"\n" for s in bench_scenarios(400, pack=pack, seed=11)]
     expected = [_reference(pack, line) for line in lines]
-    assert [answer_line(pack, line, 1) for line in lines] == expected
+    answer = line_answers(pack)
+    assert [answer(line, 1) for line in lines] == expected
     from_bytes = [evaluate_line(pack, line) for line in lines]
     assert all(got is None or got == want for got, want in zip(from_bytes, expected, strict=True))
     assert sum(got is not None for got in from_bytes) >= 390

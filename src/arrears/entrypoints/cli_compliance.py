@@ -12,6 +12,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,29 +44,34 @@ def evaluate(
     stream = sys.stdin.buffer if str(file) == "-" else _open(file)
     sys.stdout.flush()
     out = sys.stdout.buffer
+    answer = line_answers(pack, locale)
     with stream:
         for number, line in enumerate(stream, start=1):
             if not line.strip():
                 continue
-            out.write(dumps_line(answer_line(pack, line, number, locale)))
+            out.write(dumps_line(answer(line, number)))
     out.flush()
 
 
-def answer_line(pack: str, line: bytes, number: int, locale: str = "en") -> dict[str, Any]:
-    """The answer to line ``number`` of a file of scenarios: from the line as written
-    where the compiled answer gives it, else read as JSON and decided."""
+def line_answers(pack: str, locale: str = "en") -> Callable[[bytes, int], dict[str, Any]]:
+    """The answer to each line of a file of scenarios, given the line and its number:
+    from the line as written where the compiled answer gives it, else read as JSON and
+    decided. (What it calls is looked up once, not at every line.)"""
     from arrears.domain.compliance import error_json, evaluate_line, evaluate_scenario
     from arrears.services.compliance import scenario_with_text
 
-    answer = evaluate_line(pack, line, locale)
-    if answer is not None:
-        return answer
-    try:
-        scenario = loads_line(line)
-    except ValueError as exc:
-        reason = getattr(exc, "msg", None) or str(exc)
-        return error_json(None, "line", f"line {number} is not JSON: {reason}")
-    return evaluate_scenario(pack, scenario_with_text(scenario), locale)
+    def answer(line: bytes, number: int) -> dict[str, Any]:
+        found = evaluate_line(pack, line, locale)
+        if found is not None:
+            return found
+        try:
+            scenario = loads_line(line)
+        except ValueError as exc:
+            reason = getattr(exc, "msg", None) or str(exc)
+            return error_json(None, "line", f"line {number} is not JSON: {reason}")
+        return evaluate_scenario(pack, scenario_with_text(scenario), locale)
+
+    return answer
 
 
 def loads_line(line: bytes | str) -> Any:
@@ -220,9 +226,10 @@ def bench_compliance(
     seconds = _streamed(rounds, pack, lines)
     prebuilt, wall = _best_of(rounds, lambda: [evaluate_scenario(pack, s) for s in scenarios],
                               clear_caches)
+    answer = line_answers(pack)
     jsonl_seconds, _ = _best_of(rounds, lambda: [
-        dumps_line(answer_line(pack, line, number))
-        for number, line in enumerate(lines, start=1)], clear_caches)
+        dumps_line(answer(line, number)) for number, line in enumerate(lines, start=1)],
+        clear_caches)
     engine_seconds = _bench_engine(pack, scenarios, rounds)
     result = {"pack": pack, "decisions": decisions, "history_per_scenario": 20,
               "seconds": round(seconds, 4),
