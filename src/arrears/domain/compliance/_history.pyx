@@ -17,6 +17,9 @@ names any error. Property tests hold the two readings equal.
 ``decide_timed`` goes further for a call: from the history as written to the checks of
 time and counters and the next allowed time, on a table of local midnights
 (``ZoneDays``); see ``engine.decide_unread``, which asks it and builds the decision.
+
+``PlainCalls.answer`` is the whole answer of such a call, and ``read_line`` takes a
+scenario's JSON line apart so that it reads the history from the line's bytes.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
@@ -61,32 +64,6 @@ cdef extern from *:
     """
     void _prefetch "arrears_prefetch"(const void *p) noexcept nogil
     const char *_dict_keys "arrears_dict_keys"(PyObject *d) noexcept
-
-cdef inline void _ahead(list raw, Py_ssize_t i, Py_ssize_t n, bint values) noexcept:
-    """Ask for what reading the next events touches, in stages, while event ``i`` is
-    read: the dict of event ``i + 3``, the entries of event ``i + 2`` (its dict asked
-    for before) and, with ``values`` (events are being read whole, not only their times),
-    the values of event ``i + 1`` (its entries asked for before). Out of range: nothing."""
-    cdef PyObject *d
-    cdef PyObject *key
-    cdef PyObject *value
-    cdef const char *entries
-    cdef Py_ssize_t pos = 0
-    if 0 <= i + 3 < n:
-        _prefetch(PyList_GET_ITEM(raw, i + 3))
-    if 0 <= i + 2 < n:
-        d = PyList_GET_ITEM(raw, i + 2)
-        if type(<object>d) is dict:
-            entries = _dict_keys(d)
-            _prefetch(entries)
-            _prefetch(entries + 64)
-            _prefetch(entries + 128)
-            _prefetch(entries + 192)
-    if values and 0 <= i + 1 < n:
-        d = PyList_GET_ITEM(raw, i + 1)
-        if type(<object>d) is dict:
-            while PyDict_Next(<object>d, &pos, &key, &value):
-                _prefetch(value)
 
 #: SHA-256 of the source this module was compiled from
 SOURCE_SHA256 = ARREARS_SOURCE_SHA256.decode("ascii")
@@ -843,6 +820,33 @@ cdef inline void _sort(Counted *c) noexcept:
         qsort(c.second, c.m, sizeof(long long), _compare)
 
 
+cdef inline void _ahead(list raw, Py_ssize_t i, Py_ssize_t n, bint values) noexcept:
+    """Ask for what reading the next events touches, in stages, while event ``i`` is
+    read: the dict of event ``i + 3``, the entries of event ``i + 2`` (its dict asked
+    for before) and, with ``values`` (events are being read whole, not only their times),
+    the values of event ``i + 1`` (its entries asked for before). Out of range: nothing."""
+    cdef PyObject *d
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef const char *entries
+    cdef Py_ssize_t pos = 0
+    if 0 <= i + 3 < n:
+        _prefetch(PyList_GET_ITEM(raw, i + 3))
+    if 0 <= i + 2 < n:
+        d = PyList_GET_ITEM(raw, i + 2)
+        if type(<object>d) is dict:
+            entries = _dict_keys(d)
+            _prefetch(entries)
+            _prefetch(entries + 64)
+            _prefetch(entries + 128)
+            _prefetch(entries + 192)
+    if values and 0 <= i + 1 < n:
+        d = PyList_GET_ITEM(raw, i + 1)
+        if type(<object>d) is dict:
+            while PyDict_Next(<object>d, &pos, &key, &value):
+                _prefetch(value)
+
+
 cdef int _read(int pack, list raw, long long floor, object value, object cid, object debt,
                dict offsets, tuple channels, tuple results, tuple inbound, tuple borrower,
                tuple not_connected, Counted *c) except -2:
@@ -866,9 +870,9 @@ cdef int _read(int pack, list raw, long long floor, object value, object cid, ob
     cdef PyObject *keys[_SLOTS]
     cdef int known[_SLOTS]
     cdef Py_ssize_t n = len(raw)
+    cdef bint reading = False
     for slot in range(_SLOTS):
         keys[slot] = NULL
-    cdef bint reading = False
     # the events a JSON reader has just made are read from memory more than from the
     # cache: what each event touches is asked for while the events before it are read
     _ahead(raw, -2, n, False)
@@ -1101,7 +1105,7 @@ cdef class LineHistory:
     def __len__(self):
         return self.n
 
-    cdef Py_ssize_t _read(self, const unsigned char *s, Py_ssize_t i, Py_ssize_t end,
+    cdef Py_ssize_t _scan(self, const unsigned char *s, Py_ssize_t i, Py_ssize_t end,
                           bint plain) except -2:
         """Reads the array at ``i``; the index after it, or -1 (not the plain writing)."""
         cdef Written *ev
@@ -1210,7 +1214,7 @@ def read_line(bytes line):
             j = end
             while j > i and (s[j - 1] == 10 or s[j - 1] == 13):
                 j -= 1
-            i = history._read(s, i, end, _plain_bytes(s + i, j - i))
+            i = history._scan(s, i, end, _plain_bytes(s + i, j - i))
             if i < 0:
                 return None
             stop = i
