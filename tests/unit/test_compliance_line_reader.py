@@ -19,8 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from arrears.domain.compliance import engine, error_json, evaluate_line
-from arrears.entrypoints.cli_compliance import bench_scenarios, line_answers, loads_line
+from arrears.domain.compliance import engine, evaluate_line
+from arrears.entrypoints.cli_compliance import (
+    bench_scenarios,
+    line_answers,
+    loads_line,
+    not_json,
+)
 from arrears.services.compliance import scenario_with_text
 from tests.unit.test_compliance_compiled_decision import (
     _busy_week,
@@ -37,8 +42,7 @@ def _reference(pack: str, line: bytes, locale: str = "en") -> dict[str, Any]:
     try:
         scenario = loads_line(line)
     except ValueError as exc:
-        reason = getattr(exc, "msg", None) or str(exc)
-        return error_json(None, "line", f"line 1 is not JSON: {reason}")
+        return not_json(exc, 1)
     return _without_kernel(pack, scenario_with_text(scenario), locale)
 
 

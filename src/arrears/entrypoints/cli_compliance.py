@@ -57,7 +57,7 @@ def line_answers(pack: str, locale: str = "en") -> Callable[[bytes, int], dict[s
     """The answer to each line of a file of scenarios, given the line and its number:
     from the line as written where the compiled answer gives it, else read as JSON and
     decided. (What it calls is looked up once, not at every line.)"""
-    from arrears.domain.compliance import error_json, evaluate_line, evaluate_scenario
+    from arrears.domain.compliance import evaluate_line, evaluate_scenario
     from arrears.services.compliance import scenario_with_text
 
     def answer(line: bytes, number: int) -> dict[str, Any]:
@@ -67,11 +67,18 @@ def line_answers(pack: str, locale: str = "en") -> Callable[[bytes, int], dict[s
         try:
             scenario = loads_line(line)
         except ValueError as exc:
-            reason = getattr(exc, "msg", None) or str(exc)
-            return error_json(None, "line", f"line {number} is not JSON: {reason}")
+            return not_json(exc, number)
         return evaluate_scenario(pack, scenario_with_text(scenario), locale)
 
     return answer
+
+
+def not_json(exc: ValueError, number: int) -> dict[str, Any]:
+    """The answer to line ``number`` when the JSON reader refuses it with ``exc``."""
+    from arrears.domain.compliance import error_json
+
+    reason = getattr(exc, "msg", None) or str(exc)
+    return error_json(None, "line", f"line {number} is not JSON: {reason}")
 
 
 def loads_line(line: bytes | str) -> Any:

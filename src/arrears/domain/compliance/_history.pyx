@@ -1102,9 +1102,6 @@ cdef class LineHistory:
     def __dealloc__(self):
         PyMem_Free(self.events)
 
-    def __len__(self):
-        return self.n
-
     cdef Py_ssize_t _scan(self, const unsigned char *s, Py_ssize_t i, Py_ssize_t end,
                           bint plain) except -2:
         """Reads the array at ``i``; the index after it, or -1 (not the plain writing)."""
