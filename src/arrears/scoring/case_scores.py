@@ -172,34 +172,42 @@ def reasons_text(part: pd.DataFrame, names: list[str], top: np.ndarray,
                  impact: np.ndarray) -> list[str]:
     """Per row, its reasons as the JSON text ``json.dumps`` gives for the list of
     ``{"code", "value", "impact"}`` (the row's value of the feature; impact rounded to 4
-    places), built a reason slot and a feature at a time rather than a dict per row, and
-    each distinct value written once (features and impacts repeat across cases)."""
-    items: list[list[str]] = [[] for _ in range(len(part))]
+    places). Each distinct value is written once (features and impacts repeat across
+    cases), and the texts are put together a reason slot and a feature at a time, as
+    arrays, never a row at a time in Python."""
+    n = len(part)
+    out = np.full(n, "[", dtype=object)
+    started = np.zeros(n, dtype=bool)
     for slot in range(top.shape[1]):
         positions = top[:, slot]
+        item = np.empty(n, dtype=object)
         impact_text = _texts(impact[:, slot], _impact_text)
         for j in np.unique(positions).tolist():
             if j >= len(names):
                 continue
             rows = np.flatnonzero(positions == j)
             head = f'{{"code": {json.dumps(names[j])}, "value": '
-            values = _texts(part[names[j]].to_numpy()[rows], _json_value)
-            for i, value in zip(rows.tolist(), values, strict=True):
-                items[i].append(f'{head}{value}, "impact": {impact_text[i]}}}')
-    return ["[" + ", ".join(row) + "]" for row in items]
+            item[rows] = (head + _texts(part[names[j]].to_numpy()[rows], _json_value)
+                          + ', "impact": ' + impact_text[rows] + "}")
+        has = positions < len(names)
+        later, first = has & started, has & ~started
+        out[later] = out[later] + ", " + item[later]
+        out[first] = out[first] + item[first]
+        started |= has
+    return (out + "]").tolist()
 
 
-def _texts(values: np.ndarray, write: Any) -> list[str]:
-    """``write`` of each value, each distinct value written once (float and integer
-    columns; anything else value by value)."""
+def _texts(values: np.ndarray, write: Any) -> np.ndarray:
+    """``write`` of each value as an array of texts, each distinct value written once
+    (float and integer columns; anything else value by value)."""
     kind = values.dtype.kind
     if kind not in "fiu" or len(values) == 0:
-        return [write(v) for v in values.tolist()]
+        return np.asarray([write(v) for v in values.tolist()], dtype=object)
     # floats by their bits: -0.0 and 0.0 are equal but written apart, NaNs compare unequal
     keys = values.astype(np.float64).view(np.int64) if kind == "f" else values
     _, first, where = np.unique(keys, return_index=True, return_inverse=True)
-    texts = [write(v) for v in values[first].tolist()]
-    return [texts[k] for k in where.reshape(-1).tolist()]
+    texts = np.asarray([write(v) for v in values[first].tolist()], dtype=object)
+    return texts[where.reshape(-1)]
 
 
 def _impact_text(value: float) -> str:

@@ -170,9 +170,18 @@ def wilson(successes: int, n: int, z: float = 1.959964) -> Interval:
                     round(min(1.0, centre + half), 4), n)
 
 
+BOOTSTRAP_BATCH = 32  # bootstrap rounds drawn at a time
+
+
 def bootstrap_ratio(amounts: list[float], contacts: list[int], *, seed: int = 7,
                     rounds: int = 1000) -> Interval:
-    """Percentile bootstrap (cases resampled) of total amount over total contacts."""
+    """Percentile bootstrap (cases resampled) of total amount over total contacts.
+
+    The resamples are drawn ``BOOTSTRAP_BATCH`` rounds at a time, so memory stays a few
+    batches of cases however large the arm (all rounds at once would be 8 bytes x rounds x
+    cases, gigabytes for an arm of a million cases). The batches draw the same numbers,
+    in the same order, as one draw of every round would, so the interval is the same.
+    """
     import numpy as np
 
     n = len(amounts)
@@ -182,9 +191,14 @@ def bootstrap_ratio(amounts: list[float], contacts: list[int], *, seed: int = 7,
         return Interval(round(value, 2), round(value, 2), round(value, 2), n)
     a = np.asarray(amounts, dtype=float)
     c = np.asarray(contacts, dtype=float)
-    idx = np.random.default_rng(seed).integers(0, n, size=(rounds, n))
-    den = c[idx].sum(axis=1)
-    ratios = np.where(den > 0, a[idx].sum(axis=1) / np.where(den > 0, den, 1), 0.0)
+    rng = np.random.default_rng(seed)
+    num, den = np.empty(rounds), np.empty(rounds)
+    for start in range(0, rounds, BOOTSTRAP_BATCH):
+        stop = min(start + BOOTSTRAP_BATCH, rounds)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        num[start:stop] = a[idx].sum(axis=1)
+        den[start:stop] = c[idx].sum(axis=1)
+    ratios = np.where(den > 0, num / np.where(den > 0, den, 1), 0.0)
     low, high = np.percentile(ratios, [2.5, 97.5])
     return Interval(round(value, 2), round(float(low), 2), round(float(high), 2), n)
 
