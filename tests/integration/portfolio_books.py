@@ -60,3 +60,16 @@ def schedule(lid: str, *, fee: str = "0.00", start_month: int = 2) -> list[dict[
 
 def payment(pid: str, lid: str, paid_at: str, amount: str, **kw: Any) -> dict[str, Any]:
     return {"payment_id": pid, "loan_id": lid, "paid_at": paid_at, "amount": amount, **kw}
+
+
+def generated_app(root: Path, *, loans: int, seed: int, as_of: Any) -> Any:
+    """An application under ``root`` with a generated book of ``loans`` loaded."""
+    from arrears.adapters.portfolio.generator import generate_portfolio
+    from arrears.services.loading import load_portfolio
+    from tests.conftest import make_test_app
+
+    app = make_test_app(root / "home", f"sqlite:///{root / 'ops.sqlite'}")
+    generate_portfolio(loans=loans, seed=seed, out_dir=root / "book", as_of=as_of, fmt="csv",
+                       progress=False)
+    load_portfolio(app=app, source=root / "book", progress=False)
+    return app

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from arrears.adapters.db.base import unit_of_work
 from arrears.adapters.db.tables import CollectionCase, LoanPosition, Promise, Task
 from arrears.adapters.db.tables_strategy import CaseTreatment, PlanInstallment, RepaymentPlan
+from tests.integration.portfolio_books import generated_app
 from tests.integration.strategy_factory import add_user
 
 BOOK_DAY = date(2026, 3, 31)
@@ -37,15 +38,8 @@ def feed_payment(app, *, payment_id: str, loan_id: str, paid_on: date, amount: D
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):  # type: ignore[no-untyped-def]
-    from arrears.adapters.portfolio.generator import generate_portfolio
-    from arrears.services.loading import load_portfolio
-    from tests.conftest import make_test_app
-
-    root = tmp_path_factory.mktemp("strategy-days")
-    app = make_test_app(root / "home", f"sqlite:///{root / 'ops.sqlite'}")
-    generate_portfolio(loans=600, seed=5, out_dir=root / "book", as_of=BOOK_DAY, fmt="csv",
-                       progress=False)
-    load_portfolio(app=app, source=root / "book", progress=False)
+    app = generated_app(tmp_path_factory.mktemp("strategy-days"), loans=600, seed=5,
+                        as_of=BOOK_DAY)
     yield app
     app.close()
 

@@ -87,7 +87,11 @@ def paid_in_windows(app: Any, windows: list[tuple[str, str, date, date]], *,
         "first_day": pa.array([w[2] for w in windows], pa.date32()),
         "last_day": pa.array([w[3] for w in windows], pa.date32())}))
     reversals = pay.filter(pay.kind == "reversal").select(rid=pay.reverses_payment_id)
-    valid = pay.filter(pay.kind.isnull() | (pay.kind != "reversal"))
+    # Only payments dated within some window can count: the rest of the book's history
+    # is left out before the joins (a reversal cancels its payment whenever it is dated).
+    first, last = min(w[2] for w in windows), max(w[3] for w in windows)
+    valid = pay.filter((pay.kind.isnull() | (pay.kind != "reversal"))
+                       & pay.paid_on.between(ibis.literal(first), ibis.literal(last)))
     valid = valid.anti_join(reversals, valid.payment_id == reversals.rid)
     valid = valid.select("loan_id", "paid_on", "amount")
     if by == "customer_id":
