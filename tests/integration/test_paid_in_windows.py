@@ -24,7 +24,8 @@ def book(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def _payments(app):  # type: ignore[no-untyped-def]
-    """Every payment of the book: (payment id, loan, customer, day, amount, reversed by)."""
+    """Every payment of the book: (payment id, loan, customer, day, amount, reversed or
+    not), and the payments table."""
     con = app.portfolio()
     pay = con.table("payments").to_pandas()
     owner = dict(zip(*(con.table("loans").select("loan_id", "customer_id").to_pandas()[c]
