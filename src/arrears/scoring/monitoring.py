@@ -17,6 +17,7 @@ from arrears.scoring import metrics
 from arrears.scoring.behaviour import HORIZON_DAYS, feature_frame, outcomes
 from arrears.scoring.behaviour_models import TARGETS, book_context, model_for
 from arrears.scoring.settings import scoring_settings
+from arrears.scoring.stored import RISK_MODEL, scored_day
 from arrears.scoring.workbench import LoadedModel
 
 
@@ -31,11 +32,6 @@ class MonitorResult:
     @property
     def alerts(self) -> list[dict[str, Any]]:
         return [r for r in self.rows if r["alert"]]
-
-
-def _scored_day(session: Any, *, model: str, on_or_before: date) -> date | None:
-    return session.scalar(select(func.max(CaseScore.as_of)).where(
-        CaseScore.model == model, CaseScore.as_of <= on_or_before))
 
 
 def _scores(session: Any, *, model: str, day: date) -> tuple[list[str], np.ndarray]:
@@ -64,7 +60,7 @@ def monitor(*, app: Any, as_of: date) -> MonitorResult:
     with app.session_factory() as session:
         for name in TARGETS:
             model = model_for(session, name=name, as_of=as_of)
-            day = _scored_day(session, model=name, on_or_before=as_of)
+            day = scored_day(session, model=name, on_or_before=as_of)
             if model is None or day is None:
                 result.notes.append(f"{name}: no model or no scores on or before {as_of}")
                 continue
@@ -91,7 +87,7 @@ def monitor(*, app: Any, as_of: date) -> MonitorResult:
 def _matured_auc(session: Any, *, ctx: Any, name: str, as_of: date, settings: Any,
                  model_id: int) -> dict[str, Any] | None:
     """AUC of the scores of the latest day whose 30-day outcome is known by ``as_of``."""
-    day = _scored_day(session, model=name, on_or_before=as_of - timedelta(days=HORIZON_DAYS))
+    day = scored_day(session, model=name, on_or_before=as_of - timedelta(days=HORIZON_DAYS))
     if day is None:
         return None
     customers, scores = _scores(session, model=name, day=day)
@@ -142,9 +138,9 @@ def risk_overview(session: Any, *, as_of: date) -> dict[str, Any]:
             for r in session.scalars(select(ScoringRun).where(ScoringRun.as_of <= as_of)
                                      .order_by(ScoringRun.as_of.desc(), ScoringRun.model)
                                      ).all()[:14]]
-    day = _scored_day(session, model="roll30", on_or_before=as_of)
+    day = scored_day(session, model=RISK_MODEL, on_or_before=as_of)
     counts = dict(session.execute(select(CaseScore.band, func.count()).where(
-        CaseScore.model == "roll30", CaseScore.as_of == day).group_by(CaseScore.band)).all()
+        CaseScore.model == RISK_MODEL, CaseScore.as_of == day).group_by(CaseScore.band)).all()
         ) if day else {}
     mon_day = session.scalar(select(func.max(ScoringMonitor.as_of)).where(
         ScoringMonitor.as_of <= as_of))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     delete,
     func,
     inspect,
+    null,
     select,
 )
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ from arrears.adapters.db.tables import (
 from arrears.adapters.db.tables_scoring import CaseScore
 from arrears.adapters.db.tables_strategy import CaseTreatment, RepaymentPlan, StrategyAssignment
 from arrears.domain.strategy import Strategy, Treatment, arm_bounds, arm_of_hash, case_hash
+from arrears.scoring.stored import RISK_MODEL, scored_day
 from arrears.services.strategy import ActiveStrategy, active_strategy
 from arrears.services.strategy_sets import CaseSet, Decisions, Words, decide
 
@@ -107,11 +109,12 @@ def _slices(conn: Connection) -> Iterator[tuple[int, int]]:
         yield int(part[0]), int(part[-1])
 
 
-def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs, experiment: str
-               ) -> list[Any]:
+def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs, experiment: str,
+               band_day: date | None) -> list[Any]:
     """One row per open case of the slice: its facts, its latest earlier treatment (arm,
     path, day entered; the arm is None without one), its recorded arm in the experiment
-    (None without one) and whether that was recorded by ``as_of``, then its score band."""
+    (None without one) and whether that was recorded by ``as_of``, then its risk band on
+    ``band_day``, the latest day the risk model scored by ``as_of``."""
     balance = (select(POSITIONS.c.case_id,
                       cast(func.sum(cents(POSITIONS.c.outstanding_principal)
                                     + cents(POSITIONS.c.overdue_interest)
@@ -130,11 +133,11 @@ def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs, ex
         CUSTOMERS.c.preferred_language, prior.c.arm, prior.c.path, prior.c.entered_on,
         ASSIGNMENTS.c.arm, ASSIGNMENTS.c.assigned_on <= as_of]
     if needs.bands:
-        columns.append(select(SCORES.c.band)
-                       .where(SCORES.c.case_id == CASES.c.case_id, SCORES.c.as_of <= as_of,
-                              SCORES.c.band.is_not(None), SCORES.c.band != "")
-                       .order_by(SCORES.c.as_of.desc(), SCORES.c.model).limit(1)
-                       .scalar_subquery())
+        # the band of the latest day the risk model scored, found by the scores' key
+        columns.append(select(func.nullif(SCORES.c.band, ""))
+                       .where(SCORES.c.as_of == band_day, SCORES.c.model == RISK_MODEL,
+                              SCORES.c.case_id == CASES.c.case_id)
+                       .scalar_subquery() if band_day is not None else null())
     stmt = (select(*columns)
             .join(CUSTOMERS, CUSTOMERS.c.customer_id == CASES.c.customer_id)
             .outerjoin(balance, balance.c.case_id == CASES.c.case_id)
@@ -237,10 +240,10 @@ class Arms:
 
 
 def read_slice(conn: Connection, *, lo: int, hi: int, as_of: date, needs: Needs, arms: Arms,
-               flags: dict[str, frozenset[str]]) -> Slice:
+               flags: dict[str, frozenset[str]], band_day: date | None = None) -> Slice:
     """The facts of the open cases with ids in [lo, hi], as columns (a fact no segment
     looks at is left at its default)."""
-    rows = _case_rows(conn, lo, hi, as_of, needs, arms.experiment)
+    rows = _case_rows(conn, lo, hi, as_of, needs, arms.experiment, band_day)
     n = len(rows)
     cols = list(zip(*rows, strict=True)) if rows else [()] * (13 if needs.bands else 12)
     ids = cols[0]
@@ -337,12 +340,15 @@ def assign_day(session: Session, *, app: Any, as_of: date) -> AssignResult:
     conn = session.connection()
     needs = Needs.of(strategy, scores_kept=inspect(conn).has_table(SCORES.name))
     flags = active_flags(conn, as_of) if needs.flags else {}
+    band_day = (scored_day(conn, model=RISK_MODEL, on_or_before=as_of)
+                if needs.bands else None)
     arms = Arms(strategy, as_of)
     cases = moved = unmatched = messages = 0
     by_step: dict[str, int] = {}
     day = as_of.toordinal()
     for lo, hi in list(_slices(conn)):
-        part = read_slice(conn, lo=lo, hi=hi, as_of=as_of, needs=needs, arms=arms, flags=flags)
+        part = read_slice(conn, lo=lo, hi=hi, as_of=as_of, needs=needs, arms=arms, flags=flags,
+                          band_day=band_day)
         d = decide(strategy, part.cases, as_of=day)
         bulk_insert(conn, ASSIGNMENTS, part.new_arms)
         bulk_insert(conn, TREATMENTS, _treatment_rows(active, part, d, as_of))

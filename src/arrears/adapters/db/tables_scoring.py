@@ -1,16 +1,31 @@
 """Operations-store tables of the scoring part of the product.
 
 ``case_scores`` is what the strategy reads: per open case, day and model, the score, the
-risk band (A lowest risk .. E), the reason codes and the segment. ``scoring_models``
-registers the behaviour models trained on the book, ``scoring_runs`` records what each
-day's scoring did (or why it was skipped), ``scoring_monitoring`` keeps drift figures.
+risk band (A lowest risk .. E), the reason codes and the segment. It is keyed day first
+(``as_of, model, case_id``) and, on SQLite, stored in that order (no rowid): each day's
+rows go in at the end of the key, so writing a day costs the same after a year of history
+as on the first day, and a day, a model's day or one case's row of a day is found by the
+key; a case's latest row is looked for day by day (``arrears.scoring.stored``).
+``scoring_models`` registers the behaviour models trained on the book, ``scoring_runs``
+records what each day's scoring did (or why it was skipped), ``scoring_monitoring`` keeps
+drift figures.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arrears.adapters.db.base import Base
@@ -18,9 +33,9 @@ from arrears.adapters.db.base import Base
 
 class CaseScore(Base):
     __tablename__ = "case_scores"
-    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
-    model: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    model: Mapped[str] = mapped_column(String(40))
     model_id: Mapped[int | None] = mapped_column(Integer)
     customer_id: Mapped[str] = mapped_column(String(64))
     score: Mapped[float] = mapped_column(Float)
@@ -30,7 +45,8 @@ class CaseScore(Base):
     bucket: Mapped[str | None] = mapped_column(String(10))
     balance_band: Mapped[str | None] = mapped_column(String(10))
     segment: Mapped[str | None] = mapped_column(String(40))
-    __table_args__ = (Index("ix_case_scores_day", "as_of", "model"),)
+    __table_args__ = (PrimaryKeyConstraint("as_of", "model", "case_id"),
+                      {"sqlite_with_rowid": False})
 
 
 class ScoringModel(Base):

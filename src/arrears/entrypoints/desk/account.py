@@ -62,14 +62,12 @@ def script_for(session: Any, *, app: Any, view: cases.AccountView,
 
 def treatment_and_risk(session: Any, *, case_id: int) -> dict[str, Any]:
     """The case's current strategy step and its latest roll-risk score, when there are any."""
-    from arrears.adapters.db.tables_scoring import CaseScore
     from arrears.adapters.db.tables_strategy import CaseTreatment
+    from arrears.scoring.stored import latest_case_score
 
     treatment = session.scalar(select(CaseTreatment).where(CaseTreatment.case_id == case_id)
                                .order_by(CaseTreatment.as_of.desc()).limit(1))
-    risk = session.scalar(select(CaseScore).where(CaseScore.case_id == case_id,
-                                                  CaseScore.model == "roll30")
-                          .order_by(CaseScore.as_of.desc()).limit(1))
+    risk = latest_case_score(session, case_id=case_id)
     reasons = [r.get("code") for r in (risk.reasons or [])[:3]
                if isinstance(r, dict)] if risk is not None else []
     return {"treatment": treatment, "risk": risk, "risk_reasons": reasons}
