@@ -14,7 +14,7 @@ from arrears.adapters.db.migrate import alembic_config, upgrade
 from arrears.adapters.db.tables_scoring import CaseScore
 from arrears.batch import strategy as strategy_step
 from arrears.scoring.stored import latest_case_score, scored_day
-from tests.integration.strategy_factory import add_case
+from tests.integration.strategy_factory import add_case, set_case
 from tests.integration.test_strategy_services import treatment
 
 D1 = date(2026, 3, 2)
@@ -109,3 +109,21 @@ def test_strategy_reads_the_band_of_the_latest_scored_day(app: Any) -> None:
     strategy_step.run(app=app, as_of=D2)
     assert treatment(app, risky, D2).segment == "early_high_risk"
     assert treatment(app, calm, D2).segment == "early"
+
+
+def test_desk_risk_of_a_closed_case_is_its_last_score(app: Any) -> None:
+    from arrears.entrypoints.desk.account import treatment_and_risk
+
+    closed = add_case(app, customer_id="C1", dpd=5, bucket="M1", overdue="300.00", opened=D1)
+    still = add_case(app, customer_id="C2", dpd=5, bucket="M1", overdue="300.00", opened=D1)
+    later = [D1 + timedelta(days=n) for n in range(1, 41)]
+    with unit_of_work(app.session_factory) as s:
+        s.execute(insert(CaseScore.__table__), [_row(closed, D1, score=0.7)] + [
+            _row(still, day, score=0.2) for day in later])
+    set_case(app, closed, status="closed", closed_on=D2, as_of=D2)
+    set_case(app, still, as_of=later[-1])
+    with app.session_factory() as s:
+        # scored forty days after the case closed, for others: its own last score shows
+        assert treatment_and_risk(s, case_id=closed)["risk"].score == 0.7
+        risk = treatment_and_risk(s, case_id=still)["risk"]
+        assert (risk.as_of, risk.score) == (later[-1], 0.2)

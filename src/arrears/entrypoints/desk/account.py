@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from arrears.adapters.db.tables import ContactAttempt
+from arrears.adapters.db.tables import CollectionCase, ContactAttempt
 from arrears.entrypoints.deps import (
     CurrentPrincipal,
     DbSession,
@@ -67,7 +67,10 @@ def treatment_and_risk(session: Any, *, case_id: int) -> dict[str, Any]:
 
     treatment = session.scalar(select(CaseTreatment).where(CaseTreatment.case_id == case_id)
                                .order_by(CaseTreatment.as_of.desc()).limit(1))
-    risk = latest_case_score(session, case_id=case_id)
+    # a closed case's latest score is from before its closing day, its last figures' day
+    case = session.get(CollectionCase, case_id)
+    risk = latest_case_score(session, case_id=case_id,
+                             on_or_before=case.as_of if case is not None else None)
     reasons = [r.get("code") for r in (risk.reasons or [])[:3]
                if isinstance(r, dict)] if risk is not None else []
     return {"treatment": treatment, "risk": risk, "risk_reasons": reasons}
