@@ -35,10 +35,11 @@ from arrears.scoring.errors import NotEnoughHistory
 from arrears.scoring.gbm import GbmParams
 from arrears.scoring.model_store import save_model
 from arrears.scoring.settings import ScoringSettings, scoring_settings
+from arrears.scoring.stored import RISK_MODEL
 from arrears.scoring.workbench import LoadedModel, TrainOptions, train_frame
 
 TARGETS = {"roll30": "rolled_30", "cure30": "cured_30"}
-PRIMARY = "roll30"  # its probability is the risk that sets the band
+PRIMARY = RISK_MODEL  # its probability is the risk that sets the band
 # A book gives up to ~2 observations per sampled customer (175,000 rows from 100,000
 # customers of a 1M-loan book): a faster rate than the CLI's; early stopping picks the trees.
 BEHAVIOUR_GBM = GbmParams(learning_rate=0.1, min_child_samples=50, max_rounds=400,

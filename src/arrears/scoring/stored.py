@@ -19,13 +19,16 @@ RISK_MODEL = "roll30"   # the model whose probability sets a case's risk band
 LOOK_BACK_DAYS = 31     # scored days searched for a case's latest score
 
 
-def scored_day(conn: Any, *, model: str, on_or_before: date,
+def scored_day(conn: Any, *, model: str, on_or_before: date | None,
                before: bool = False) -> date | None:
     """The latest day ``model`` scored cases on or before ``on_or_before`` (strictly
-    before it with ``before``); None when it never did. ``conn``: a session or a
-    connection."""
-    day = CaseScore.as_of < on_or_before if before else CaseScore.as_of <= on_or_before
-    return conn.scalar(select(func.max(CaseScore.as_of)).where(CaseScore.model == model, day))
+    before it with ``before``; any day when None); None when it never did. ``conn``: a
+    session or a connection."""
+    query = select(func.max(CaseScore.as_of)).where(CaseScore.model == model)
+    if on_or_before is not None:
+        query = query.where(CaseScore.as_of < on_or_before if before
+                            else CaseScore.as_of <= on_or_before)
+    return conn.scalar(query)
 
 
 def latest_case_score(session: Any, *, case_id: int, model: str = RISK_MODEL,
@@ -33,9 +36,7 @@ def latest_case_score(session: Any, *, case_id: int, model: str = RISK_MODEL,
                       look_back: int = LOOK_BACK_DAYS) -> CaseScore | None:
     """The case's row of the latest day ``model`` scored it, searching the ``look_back``
     latest days the model scored on or before ``on_or_before`` (any day when None)."""
-    day = (session.scalar(select(func.max(CaseScore.as_of)).where(CaseScore.model == model))
-           if on_or_before is None else scored_day(session, model=model,
-                                                   on_or_before=on_or_before))
+    day = scored_day(session, model=model, on_or_before=on_or_before)
     for _ in range(look_back):
         if day is None:
             return None
