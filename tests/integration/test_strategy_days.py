@@ -52,7 +52,7 @@ def run(app, day: date) -> None:  # type: ignore[no-untyped-def]
 
 def step(app, case_id: int, day: date) -> CaseTreatment:  # type: ignore[no-untyped-def]
     with unit_of_work(app.session_factory) as s:
-        row = s.get(CaseTreatment, (case_id, day))
+        row = s.get(CaseTreatment, {"as_of": day, "case_id": case_id})
         assert row is not None, f"case {case_id} has no treatment on {day}"
         return row
 

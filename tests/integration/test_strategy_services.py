@@ -46,7 +46,7 @@ def day(n: int) -> date:
 
 def treatment(app, case_id: int, as_of: date) -> CaseTreatment:  # type: ignore[no-untyped-def]
     with unit_of_work(app.session_factory) as s:
-        row = s.get(CaseTreatment, (case_id, as_of))
+        row = s.get(CaseTreatment, {"as_of": as_of, "case_id": case_id})
         assert row is not None, f"no treatment for case {case_id} on {as_of}"
         return row
 

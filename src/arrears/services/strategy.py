@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from arrears.adapters.db.by_day import latest_rows
 from arrears.adapters.db.tables import (
     CollectionCase,
     ContactAttempt,
@@ -128,9 +129,20 @@ def strategy_version(session: Session, *, version_id: int) -> StrategyVersion:
 
 def case_treatment_history(session: Session, *, case_id: int, limit: int = 60
                            ) -> list[CaseTreatment]:
-    """A case's treatments, newest day first (the ladder it climbed and why)."""
-    return list(session.scalars(select(CaseTreatment).where(CaseTreatment.case_id == case_id)
-                                .order_by(CaseTreatment.as_of.desc()).limit(limit)))
+    """A case's treatments, newest day first (the ladder it climbed and why): at most
+    ``limit``, looked for day by day from the case's closing day (the latest day while it
+    is open) back to the day it opened, by the treatments' key."""
+    case = session.get(CollectionCase, case_id)
+    if case is None:
+        return []
+    return latest_rows(session, CaseTreatment, case_id=case_id, on_or_before=case.closed_on,
+                       not_before=case.opened_on, look_back=None, limit=limit)
+
+
+def latest_treatment(session: Session, *, case_id: int) -> CaseTreatment | None:
+    """The case's latest treatment (its current step while it is open)."""
+    rows = case_treatment_history(session, case_id=case_id, limit=1)
+    return rows[0] if rows else None
 
 
 # --- champion/challenger report ---------------------------------------------------------------

@@ -4,15 +4,18 @@ Open cases are taken in slices of consecutive case ids. For each slice a handful
 queries read its facts as columns (money in cents, summed by the database), the strategy
 decides for the whole slice at once (``strategy_sets``), and the slice's treatments, new
 arm assignments and messages are written in bulk. Memory stays that of one slice whatever
-the size of the book; every lookup is by case id (the latest earlier treatment and score
-of a case are found through their primary keys, never by reading the history).
+the size of the book; every lookup is by case id. Treatments and scores are keyed day
+first (``arrears.adapters.db.by_day``): a case's latest earlier treatment is its row of the
+latest treatment day before today, or, when it has none there, of one of the
+``LOOK_BACK_DAYS`` treatment days before that; its band is that of the latest day the risk
+model scored. Each is found through the whole key, never by reading a case's history.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from arrears.adapters.db.bulk import bulk_insert
+from arrears.adapters.db.by_day import LOOK_BACK_DAYS, days_back
 from arrears.adapters.db.tables import (
     CollectionCase,
     Customer,
@@ -110,28 +114,26 @@ def _slices(conn: Connection) -> Iterator[tuple[int, int]]:
 
 
 def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs, experiment: str,
-               band_day: date | None) -> list[Any]:
-    """One row per open case of the slice: its facts, its latest earlier treatment (arm,
+               band_day: date | None, prior_day: date | None) -> list[Any]:
+    """One row per open case of the slice: its facts, its treatment on ``prior_day`` (arm,
     path, day entered; the arm is None without one), its recorded arm in the experiment
-    (None without one) and whether that was recorded by ``as_of``, then its risk band on
-    ``band_day``, the latest day the risk model scored by ``as_of``."""
+    (None without one) and whether that was recorded by ``as_of``, the day it opened, then
+    its risk band on ``band_day``, the latest day the risk model scored by ``as_of``."""
     balance = (select(POSITIONS.c.case_id,
                       cast(func.sum(cents(POSITIONS.c.outstanding_principal)
                                     + cents(POSITIONS.c.overdue_interest)
                                     + cents(POSITIONS.c.overdue_fee)), BigInteger).label("cents"))
                .where(POSITIONS.c.case_id.between(lo, hi))
                .group_by(POSITIONS.c.case_id).subquery())
-    earlier = TREATMENTS.alias("earlier")
-    last_day = (select(func.max(earlier.c.as_of))
-                .where(earlier.c.case_id == CASES.c.case_id, earlier.c.as_of < as_of)
-                .scalar_subquery())
     prior = TREATMENTS.alias("prior")
     columns: list[Any] = [
         CASES.c.case_id, CASES.c.customer_id, func.coalesce(CASES.c.dpd, 0), CASES.c.bucket,
         cents(CASES.c.overdue_amount),
         func.coalesce(balance.c.cents, cents(CASES.c.outstanding_principal)),
-        CUSTOMERS.c.preferred_language, prior.c.arm, prior.c.path, prior.c.entered_on,
-        ASSIGNMENTS.c.arm, ASSIGNMENTS.c.assigned_on <= as_of]
+        CUSTOMERS.c.preferred_language,
+        *((prior.c.arm, prior.c.path, prior.c.entered_on) if prior_day is not None
+          else (null(), null(), null())),
+        ASSIGNMENTS.c.arm, ASSIGNMENTS.c.assigned_on <= as_of, CASES.c.opened_on]
     if needs.bands:
         # the band of the latest day the risk model scored, found by the scores' key
         columns.append(select(func.nullif(SCORES.c.band, ""))
@@ -140,13 +142,40 @@ def _case_rows(conn: Connection, lo: int, hi: int, as_of: date, needs: Needs, ex
                        .scalar_subquery() if band_day is not None else null())
     stmt = (select(*columns)
             .join(CUSTOMERS, CUSTOMERS.c.customer_id == CASES.c.customer_id)
-            .outerjoin(balance, balance.c.case_id == CASES.c.case_id)
-            .outerjoin(prior, and_(prior.c.case_id == CASES.c.case_id, prior.c.as_of == last_day))
-            .outerjoin(ASSIGNMENTS, and_(ASSIGNMENTS.c.case_id == CASES.c.case_id,
+            .outerjoin(balance, balance.c.case_id == CASES.c.case_id))
+    if prior_day is not None:
+        stmt = stmt.outerjoin(prior, and_(prior.c.as_of == prior_day,
+                                          prior.c.case_id == CASES.c.case_id))
+    stmt = (stmt.outerjoin(ASSIGNMENTS, and_(ASSIGNMENTS.c.case_id == CASES.c.case_id,
                                          ASSIGNMENTS.c.experiment == experiment))
             .where(CASES.c.status == "open", CASES.c.case_id.between(lo, hi))
             .order_by(CASES.c.case_id))
     return list(conn.execute(stmt).all())
+
+
+IN_LIST = 10_000  # case ids asked for in one query
+
+
+def _earlier_treatments(conn: Connection, rows: list[Any], prior_day: date | None,
+                        earlier_days: list[date]) -> list[Any]:
+    """``rows`` (of ``_case_rows``) with the latest earlier treatment of each case that was
+    open before ``prior_day`` but has no treatment on it (it matched no rule that day),
+    looked for on ``earlier_days`` (newest first), each day by the whole key."""
+    missing = {r[0]: i for i, r in enumerate(rows)
+               if r[7] is None and prior_day is not None and r[12] < prior_day}
+    for day in earlier_days:
+        wanted = [cid for cid, i in missing.items() if rows[i][12] <= day]
+        if not wanted:
+            break
+        for start in range(0, len(wanted), IN_LIST):
+            for cid, arm, path, entered in conn.execute(
+                    select(TREATMENTS.c.case_id, TREATMENTS.c.arm, TREATMENTS.c.path,
+                           TREATMENTS.c.entered_on)
+                    .where(TREATMENTS.c.as_of == day,
+                           TREATMENTS.c.case_id.in_(wanted[start:start + IN_LIST]))):
+                i = missing.pop(cid)
+                rows[i] = (*rows[i][:7], arm, path, entered, *rows[i][10:])
+    return rows
 
 
 @dataclass(frozen=True)
@@ -240,12 +269,18 @@ class Arms:
 
 
 def read_slice(conn: Connection, *, lo: int, hi: int, as_of: date, needs: Needs, arms: Arms,
-               flags: dict[str, frozenset[str]], band_day: date | None = None) -> Slice:
+               flags: dict[str, frozenset[str]], band_day: date | None = None,
+               treatment_days: list[date] | None = None) -> Slice:
     """The facts of the open cases with ids in [lo, hi], as columns (a fact no segment
-    looks at is left at its default)."""
-    rows = _case_rows(conn, lo, hi, as_of, needs, arms.experiment, band_day)
+    looks at is left at its default). ``treatment_days``: the days with treatments before
+    ``as_of``, newest first (``treatment_days_before``)."""
+    days = treatment_days or []
+    prior_day = days[0] if days else None
+    rows = _earlier_treatments(
+        conn, _case_rows(conn, lo, hi, as_of, needs, arms.experiment, band_day, prior_day),
+        prior_day, days[1:])
     n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * (13 if needs.bands else 12)
+    cols = list(zip(*rows, strict=True)) if rows else [()] * (14 if needs.bands else 13)
     ids = cols[0]
     count, broken = _broken(conn, lo, hi, needs)
     products = _products(conn, lo, hi, needs.products)
@@ -260,7 +295,7 @@ def read_slice(conn: Connection, *, lo: int, hi: int, as_of: date, needs: Needs,
         bucket=Words.of(cols[3], n), balance_cents=np.fromiter(cols[5], np.int64, n),
         overdue_cents=np.fromiter(cols[4], np.int64, n),
         products=_lookup(ids, products, empty),
-        score_band=Words.of(cols[12], n) if needs.bands else Words.same(None, n),
+        score_band=Words.of(cols[13], n) if needs.bands else Words.same(None, n),
         broken_promises=np.fromiter((count.get(c, 0) for c in ids), np.int64, n)
         if count else np.zeros(n, np.int64),
         flags=_lookup(cols[1], flags, empty), language=Words.of(cols[6], n),
@@ -330,6 +365,13 @@ def _count_steps(d: Decisions, by_step: dict[str, int]) -> None:
         by_step[sid] = by_step.get(sid, 0) + int(counts[k])
 
 
+def treatment_days_before(conn: Connection, as_of: date) -> list[date]:
+    """The latest day with treatments before ``as_of``, then the ``LOOK_BACK_DAYS`` days
+    with treatments before it, newest first."""
+    return list(days_back(conn, TREATMENTS.c.as_of, on_or_before=as_of - timedelta(days=1),
+                          look_back=LOOK_BACK_DAYS + 1))
+
+
 def assign_day(session: Session, *, app: Any, as_of: date) -> AssignResult:
     """Give every open case its step for ``as_of`` (rewrites the day's treatments)."""
     from arrears.services.outbox import enqueue_step_messages
@@ -342,13 +384,14 @@ def assign_day(session: Session, *, app: Any, as_of: date) -> AssignResult:
     flags = active_flags(conn, as_of) if needs.flags else {}
     band_day = (scored_day(conn, model=RISK_MODEL, on_or_before=as_of)
                 if needs.bands else None)
+    treatment_days = treatment_days_before(conn, as_of)
     arms = Arms(strategy, as_of)
     cases = moved = unmatched = messages = 0
     by_step: dict[str, int] = {}
     day = as_of.toordinal()
     for lo, hi in list(_slices(conn)):
         part = read_slice(conn, lo=lo, hi=hi, as_of=as_of, needs=needs, arms=arms, flags=flags,
-                          band_day=band_day)
+                          band_day=band_day, treatment_days=treatment_days)
         d = decide(strategy, part.cases, as_of=day)
         bulk_insert(conn, ASSIGNMENTS, part.new_arms)
         bulk_insert(conn, TREATMENTS, _treatment_rows(active, part, d, as_of))

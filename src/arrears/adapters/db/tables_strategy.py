@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -45,12 +46,14 @@ class StrategyVersion(Base):
 
 
 class CaseTreatment(Base):
-    """The step each open case is on, per run day, with the rule that put it there."""
+    """The step each open case is on, per run day, with the rule that put it there.
+
+    Keyed day first, without rowid on SQLite (see ``arrears.adapters.db.by_day``): a day's
+    rows go in at the end of the key whatever the history."""
 
     __tablename__ = "case_treatments"
-    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.case_id"),
-                                         primary_key=True)
-    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.case_id"))
+    as_of: Mapped[date] = mapped_column(Date)
     strategy_version_id: Mapped[int | None] = mapped_column(Integer)
     strategy_name: Mapped[str] = mapped_column(String(60))
     arm: Mapped[str] = mapped_column(String(40))
@@ -71,7 +74,9 @@ class CaseTreatment(Base):
     bucket: Mapped[str] = mapped_column(String(10))
     balance: Mapped[Decimal] = mapped_column(MONEY)
     reason: Mapped[str] = mapped_column(Text)
-    __table_args__ = (Index("ix_case_treatments_day", "as_of", "step_id"),)
+    __table_args__ = (PrimaryKeyConstraint("as_of", "case_id"),
+                      Index("ix_case_treatments_day", "as_of", "step_id"),
+                      {"sqlite_with_rowid": False})
 
 
 class StrategyAssignment(Base):

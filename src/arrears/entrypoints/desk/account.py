@@ -37,15 +37,14 @@ def _zone(app: Any) -> ZoneInfo:
 def script_for(session: Any, *, app: Any, view: cases.AccountView,
                principal: Principal) -> dict[str, Any]:
     """The stage's call script in the customer's language, filled with the figures."""
-    from arrears.adapters.db.tables_strategy import CaseTreatment
+    from arrears.services.strategy import latest_treatment
 
     conversations = session.scalar(select(func.count()).select_from(ContactAttempt).where(
         ContactAttempt.case_id == view.case_id,
         ContactAttempt.result == "right_party_contact")) or 0
-    treatment = session.scalar(select(CaseTreatment.script).where(
-        CaseTreatment.case_id == view.case_id).order_by(CaseTreatment.as_of.desc()).limit(1))
+    treatment = latest_treatment(session, case_id=view.case_id)
     stage = scripts.stage_for(dpd=view.dpd, prior_conversations=conversations,
-                              treatment_script=treatment)
+                              treatment_script=treatment.script if treatment else None)
     language = scripts.script_language(view.language)
     script = scripts.current_script(session, stage=stage, language=language)
     oldest = min((lv.oldest_unpaid_due_date for lv in view.loans
@@ -62,11 +61,10 @@ def script_for(session: Any, *, app: Any, view: cases.AccountView,
 
 def treatment_and_risk(session: Any, *, case_id: int) -> dict[str, Any]:
     """The case's current strategy step and its latest roll-risk score, when there are any."""
-    from arrears.adapters.db.tables_strategy import CaseTreatment
     from arrears.scoring.stored import latest_case_score
+    from arrears.services.strategy import latest_treatment
 
-    treatment = session.scalar(select(CaseTreatment).where(CaseTreatment.case_id == case_id)
-                               .order_by(CaseTreatment.as_of.desc()).limit(1))
+    treatment = latest_treatment(session, case_id=case_id)
     # a closed case's latest score is from before its closing day, its last figures' day
     case = session.get(CollectionCase, case_id)
     risk = latest_case_score(session, case_id=case_id,
