@@ -278,7 +278,8 @@ class TestAllocation:
         run_steps(app, day(2))
         with unit_of_work(app.session_factory) as s:
             assert s.get(CollectionCase, c_zh).assigned_to == mid
-            assert "re-allocated" in s.get(CaseAllocation, (c_zh, day(2))).reason
+            line = s.get(CaseAllocation, {"as_of": day(2), "case_id": c_zh})
+            assert "re-allocated" in line.reason
         # the late case is cured: closed, recalled from the agency
         set_case(app, c_late, status="closed", dpd=0, bucket="M0")
         run_steps(app, day(3))

@@ -196,14 +196,17 @@ _PAYDAYS = Table("analytics_paydays", MetaData(),
 
 def _holders(conn: Connection, pairs: pd.DataFrame) -> pd.Series:
     """Who held each case (``case_id``) on each day (``paid_on``): its allocation on the
-    last run day on or before (the strategy part's history), None without one. Looked up
-    in the store per pair, by the allocations' key, so the cost follows the payments."""
-    from arrears.adapters.db.tables_strategy import CaseAllocation as A
+    last allocation day on or before (the strategy part's history; every open case has
+    one each run day), None without one. Looked up in the store per pair, by the
+    allocations' key (day first), so the cost follows the payments, not the history."""
+    from arrears.adapters.db.tables_strategy import CaseAllocation
 
-    t = _PAYDAYS
-    holder = (select(func.coalesce(A.user_id, UNASSIGNED))
-              .where(A.case_id == t.c.case_id, A.as_of <= t.c.paid_on)
-              .order_by(A.as_of.desc()).limit(1).scalar_subquery())
+    t, a = _PAYDAYS, CaseAllocation.__table__
+    days = a.alias("days")
+    last_day = select(func.max(days.c.as_of)).where(days.c.as_of <= t.c.paid_on)
+    holder = (select(func.coalesce(a.c.user_id, UNASSIGNED))
+              .where(a.c.as_of == last_day.scalar_subquery(), a.c.case_id == t.c.case_id)
+              .scalar_subquery())
     t.drop(conn, checkfirst=True)  # left by a failed run (SQLite: DDL commits)
     t.create(conn)
     bulk_insert(conn, t, [{"k": k, "case_id": c, "paid_on": d} for k, c, d in zip(

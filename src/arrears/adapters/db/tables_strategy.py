@@ -146,17 +146,18 @@ class CollectorProfile(Base):
 
 
 class CaseAllocation(Base):
-    """Who works each case on each run day, and why it went (or stayed) there."""
+    """Who works each case on each run day, and why it went (or stayed) there. Keyed day
+    first, without rowid on SQLite (see ``arrears.adapters.db.by_day``)."""
 
     __tablename__ = "case_allocations"
-    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.case_id"),
-                                         primary_key=True)
-    as_of: Mapped[date] = mapped_column(Date, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.case_id"))
+    as_of: Mapped[date] = mapped_column(Date)
     user_id: Mapped[int | None] = mapped_column(Integer)
     team_id: Mapped[str | None] = mapped_column(String(64))
     agency_id: Mapped[str | None] = mapped_column(String(64))
     changed: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text)
+    __table_args__ = (PrimaryKeyConstraint("as_of", "case_id"), {"sqlite_with_rowid": False})
 
 
 class AgencyPlacement(Base):

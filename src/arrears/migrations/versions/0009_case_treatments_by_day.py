@@ -7,17 +7,13 @@ Revision ID: 0009_case_treatments_by_day
 Revises: 0008_case_scores_by_day
 """
 import sqlalchemy as sa
-from alembic import op
+
+from arrears.migrations.rekey import rekey
 
 revision = "0009_case_treatments_by_day"
 down_revision = "0008_case_scores_by_day"
 branch_labels = None
 depends_on = None
-
-COLUMNS = ("case_id", "as_of", "strategy_version_id", "strategy_name", "arm", "segment",
-           "path", "step_id", "step_kind", "step_index", "channel", "script", "tone",
-           "team_id", "role", "agency", "entered_on", "escalations", "dpd", "bucket",
-           "balance", "reason")
 
 
 def _columns() -> list[sa.Column]:
@@ -47,31 +43,12 @@ def _columns() -> list[sa.Column]:
     ]
 
 
-def _rebuild_sqlite(key: tuple[str, ...], *, with_rowid: bool) -> None:
-    """SQLite changes neither a primary key nor rowid storage in place: the table is made
-    again under a new name, filled in the new key's order, and takes the old one's name."""
-    op.create_table("case_treatments_rebuilt", *_columns(),
-                    sa.ForeignKeyConstraint(
-                        ["case_id"], ["collection_cases.case_id"],
-                        name="fk_case_treatments_case_id_collection_cases"),
-                    sa.PrimaryKeyConstraint(*key, name="pk_case_treatments"),
-                    sqlite_with_rowid=with_rowid)
-    cols = ", ".join(COLUMNS)
-    op.execute(f"INSERT INTO case_treatments_rebuilt ({cols}) SELECT {cols} "
-               f"FROM case_treatments ORDER BY {', '.join(key)}")
-    op.drop_index("ix_case_treatments_day", table_name="case_treatments")
-    op.drop_table("case_treatments")
-    op.rename_table("case_treatments_rebuilt", "case_treatments")
-    op.create_index("ix_case_treatments_day", "case_treatments", ["as_of", "step_id"],
-                    unique=False)
-
-
 def _rekey(key: tuple[str, ...], *, with_rowid: bool) -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _rebuild_sqlite(key, with_rowid=with_rowid)
-        return
-    op.drop_constraint("pk_case_treatments", "case_treatments", type_="primary")
-    op.create_primary_key("pk_case_treatments", "case_treatments", list(key))
+    rekey("case_treatments", columns=_columns(), key=key, with_rowid=with_rowid,
+          constraints=[sa.ForeignKeyConstraint(
+              ["case_id"], ["collection_cases.case_id"],
+              name="fk_case_treatments_case_id_collection_cases")],
+          indexes=[("ix_case_treatments_day", ("as_of", "step_id"))])
 
 
 def upgrade() -> None:

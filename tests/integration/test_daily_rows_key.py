@@ -1,6 +1,7 @@
-"""Case treatments are keyed day first: the migration re-keys what is stored, and the
-strategy (a case's latest earlier treatment), the desk and the case's ladder find rows by
-that key, across days a case matched no rule."""
+"""The rows the daily run writes per open case and day (treatments, allocations) are keyed
+day first: the migrations re-key what is stored, and the strategy (a case's latest earlier
+treatment), the desk and the case's ladder find rows by that key, across days a case
+matched no rule."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import inspect, select, text
 
 from arrears.adapters.db.base import unit_of_work
 from arrears.adapters.db.migrate import alembic_config, upgrade
-from arrears.adapters.db.tables_strategy import CaseTreatment
+from arrears.adapters.db.tables_strategy import CaseAllocation, CaseTreatment
 from arrears.batch import strategy as strategy_step
 from arrears.services import strategy_day
 from arrears.services.strategy import (
@@ -23,7 +24,7 @@ from arrears.services.strategy import (
     upload_strategy,
 )
 from tests.integration.strategy_factory import add_case, at, set_case
-from tests.integration.test_strategy_services import treatment
+from tests.integration.test_strategy_services import run_steps, treatment
 
 D1 = date(2026, 3, 2)
 UNMATCHED = "ZZ"  # a bucket no segment takes once the catch-all is gone
@@ -36,49 +37,60 @@ def day(n: int) -> date:
     return D1 + timedelta(days=n - 1)
 
 
-def _key(engine: Any) -> list[str]:
-    return inspect(engine).get_pk_constraint("case_treatments")["constrained_columns"]
+DAILY = ("case_treatments", "case_allocations")
 
 
-def _stored(engine: Any) -> list[tuple[Any, ...]]:
-    t = CaseTreatment.__table__
+def _key(engine: Any, table: str) -> list[str]:
+    return inspect(engine).get_pk_constraint(table)["constrained_columns"]
+
+
+def _stored(engine: Any) -> list[list[tuple[Any, ...]]]:
+    t, a = CaseTreatment.__table__, CaseAllocation.__table__
     with engine.connect() as conn:
-        return sorted(tuple(r) for r in conn.execute(select(
-            t.c.case_id, t.c.as_of, t.c.path, t.c.step_id, t.c.entered_on, t.c.balance)))
+        return [sorted(tuple(r) for r in conn.execute(select(
+                    t.c.case_id, t.c.as_of, t.c.path, t.c.step_id, t.c.entered_on,
+                    t.c.balance))),
+                sorted(tuple(r) for r in conn.execute(select(
+                    a.c.case_id, a.c.as_of, a.c.user_id, a.c.team_id, a.c.reason)))]
 
 
-def test_migration_rekeys_stored_treatments_and_back(app: Any) -> None:
+def test_migrations_rekey_stored_rows_and_back(app: Any) -> None:
     one = add_case(app, customer_id="C1", dpd=5, bucket="M1", overdue="300.00", opened=D1)
     add_case(app, customer_id="C2", dpd=40, bucket="M2", overdue="900.00", opened=D1)
     for n in (1, 2):
-        strategy_step.run(app=app, as_of=day(n))
+        run_steps(app, day(n))
     engine = app.engine
     before = _stored(engine)
-    assert len(before) == 4 and _key(engine) == ["as_of", "case_id"]
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            ddl = conn.execute(text("SELECT sql FROM sqlite_master "
-                                    "WHERE name = 'case_treatments'")).scalar_one()
-        assert "WITHOUT ROWID" in ddl.upper()
+    assert [len(rows) for rows in before] == [4, 4]
+    for table in DAILY:
+        assert _key(engine, table) == ["as_of", "case_id"]
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = :t"),
+                                   {"t": table}).scalar_one()
+            assert "WITHOUT ROWID" in ddl.upper()
 
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0008_case_scores_by_day")
-    assert _key(engine) == ["case_id", "as_of"]
+    assert [_key(engine, table) for table in DAILY] == [["case_id", "as_of"]] * 2
     assert _stored(engine) == before
 
     upgrade(engine)
-    assert _key(engine) == ["as_of", "case_id"]
     assert "ix_case_treatments_day" in {
         ix["name"] for ix in inspect(engine).get_indexes("case_treatments")}
-    fks = inspect(engine).get_foreign_keys("case_treatments")
-    assert [(f["constrained_columns"], f["referred_table"]) for f in fks] == [
-        (["case_id"], "collection_cases")]
+    for table in DAILY:
+        assert _key(engine, table) == ["as_of", "case_id"]
+        fks = inspect(engine).get_foreign_keys(table)
+        assert [(f["constrained_columns"], f["referred_table"]) for f in fks] == [
+            (["case_id"], "collection_cases")]
     assert _stored(engine) == before
-    # the store still takes a day's treatments under the new key
-    strategy_step.run(app=app, as_of=day(3))
+    # the store still takes a day's rows under the new keys, and a re-run replaces them
+    for _ in range(2):
+        run_steps(app, day(3))
     assert treatment(app, one, day(3)).entered_on == D1
+    assert [len(rows) for rows in _stored(engine)] == [6, 6]
 
 
 def _ladder(app: Any) -> tuple[int, int]:
