@@ -1,10 +1,13 @@
 """Reading tables keyed day first: ``as_of`` leads the primary key, then the case.
 
-The daily run writes one row per open case and day into such tables (``case_scores``,
-``case_treatments``). Keyed day first, a day's rows go in at the end of the key, so that
-writing a day costs the same whatever the history. They are read by that key: a day is
-found from the key's end, and a case's row of a day by the whole key; a case's latest rows
-are looked for day by day, from the latest day back, never by reading its history.
+The daily run writes rows per open case and day into such tables (``case_scores``,
+``case_treatments``, ``case_allocations``, ``collection_list``). Keyed day first, a day's
+rows go in at the end of the key, and re-running a day deletes a range of the key, so that
+writing a day costs the same whatever the history (keyed case first, every day's rows went
+in all over the table, and the cost of a day grew with the days kept). They are read by
+that key: a day is found from the key's end, and a case's row of a day by the whole key; a
+case's latest rows are looked for day by day, from the latest day back, never by reading
+its history (which would need a case-first index, and so the growth again).
 """
 
 from __future__ import annotations
