@@ -11,7 +11,7 @@ for training only, never as features.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,7 +52,7 @@ FEATURES = {
     "attempts_30d": "contact attempts, last 30 days",
     "rpc_30d": "right-party contacts, last 30 days",
     "no_answer_30d": "unanswered attempts, last 30 days",
-    "days_since_rpc": "days since the last right-party contact",
+    "days_since_rpc": "days since the last right-party contact, within a year",
 }
 CATEGORICAL = ("product",)
 MONOTONE = {"roll30": {"dpd_now": 1, "worst_dpd_12m": 1, "days_since_payment": 1},
@@ -159,12 +159,23 @@ def outcomes(backend: Any, *, as_of: date, tolerance: Decimal,
 
 
 def end_of_day(as_of: date, zone: str) -> datetime:
-    """The first instant after D in the reporting zone (contacts and promises before it)."""
-    return datetime.combine(as_of + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone))
+    """The first instant after D in the reporting zone (contacts and promises before it),
+    in UTC, as the store keeps instants: SQLite compares them as written, so a bound in
+    another zone would move the day's end by the zone's offset."""
+    return datetime.combine(as_of + timedelta(days=1), time(0),
+                            tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+CONTACT_WINDOW_DAYS = 365  # contact attempts looked at: the year before the end of D
 
 
 def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
-    """Per customer: promises kept/broken/open and contact outcomes, as of D."""
+    """Per customer: promises kept/broken/open and contact outcomes, as of D.
+
+    Contact attempts are read from the year before the end of D only (a range of their
+    time index), so that the day's read follows a year of calls, not the whole history;
+    a customer last reached before that has no ``days_since_rpc``, like one never reached.
+    """
     cutoff = end_of_day(as_of, zone)
     year_ago = as_of - timedelta(days=365)
     p, c = Promise, CollectionCase
@@ -187,7 +198,8 @@ def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
                func.sum(case((and_(a.at >= month_ago, rpc), 1), else_=0)),
                func.sum(case((and_(a.at >= month_ago, a.result == "no_answer"), 1), else_=0)),
                func.max(case((rpc, a.at), else_=None)))
-        .where(a.at < cutoff).group_by(a.customer_id)).all()
+        .where(a.at >= cutoff - timedelta(days=CONTACT_WINDOW_DAYS), a.at < cutoff)
+        .group_by(a.customer_id)).all()
     # plain tuples (see ``case_scores.open_cases``)
     pf = pd.DataFrame([tuple(r) for r in promises],
                       columns=["customer_id", "promises_kept_12m", "promises_broken_12m",

@@ -1,0 +1,53 @@
+"""The operations-store behaviour features: contact outcomes and promises as of a day,
+from the contact attempts of the year before the end of that day."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from arrears.adapters.db.base import unit_of_work
+from arrears.adapters.db.tables import ContactAttempt
+from arrears.scoring.behaviour import ops_features
+from tests.integration.strategy_factory import add_case
+
+D = date(2026, 6, 30)
+ZONE = "Asia/Shanghai"
+END = datetime(2026, 7, 1, tzinfo=UTC) - timedelta(hours=8)  # end of D in Shanghai
+
+
+def _attempt(case_id: int, customer: str, at: datetime, result: str) -> ContactAttempt:
+    return ContactAttempt(case_id=case_id, customer_id=customer, at=at, channel="call",
+                          party="self" if result == "right_party_contact" else "none",
+                          result=result)
+
+
+def _features(app: Any) -> dict[str, dict[str, float]]:
+    with app.session_factory() as s:
+        frame = ops_features(s, as_of=D, zone=ZONE)
+    return frame.set_index("customer_id").to_dict("index")
+
+
+def test_contact_features_count_the_month_and_find_the_last_reach_in_the_year(app: Any
+                                                                              ) -> None:
+    recent = add_case(app, customer_id="C1", dpd=5, bucket="M1", overdue="300.00",
+                      opened=D - timedelta(days=400))
+    old = add_case(app, customer_id="C2", dpd=5, bucket="M1", overdue="300.00",
+                   opened=D - timedelta(days=500))
+    with unit_of_work(app.session_factory) as s:
+        s.add_all([
+            _attempt(recent, "C1", END - timedelta(days=2, hours=1), "right_party_contact"),
+            _attempt(recent, "C1", END - timedelta(days=10), "no_answer"),
+            _attempt(recent, "C1", END - timedelta(days=45), "right_party_contact"),
+            _attempt(recent, "C1", END + timedelta(minutes=1), "right_party_contact"),
+            # reached 400 days ago, called unanswered since: not reached within the year
+            _attempt(old, "C2", END - timedelta(days=400), "right_party_contact"),
+            _attempt(old, "C2", END - timedelta(days=5), "no_answer"),
+        ])
+    got = _features(app)
+    c1, c2 = got["C1"], got["C2"]
+    assert (c1["attempts_30d"], c1["rpc_30d"], c1["no_answer_30d"]) == (2, 1, 1)
+    assert c1["days_since_rpc"] == 2  # the attempt after the end of D does not count
+    assert (c2["attempts_30d"], c2["rpc_30d"], c2["no_answer_30d"]) == (1, 0, 1)
+    assert math.isnan(c2["days_since_rpc"])
