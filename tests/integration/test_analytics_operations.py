@@ -86,6 +86,9 @@ def seed_store(app) -> None:
         ])
 
 
+PAYMENT_COLS = ["payment_id", "loan_id", "paid_on", "amount", "kind", "reverses_payment_id"]
+
+
 def seed_engine(app) -> None:
     con = app.portfolio()
     con.create_table("loans", ibis.memtable(pd.DataFrame(
@@ -96,7 +99,7 @@ def seed_engine(app) -> None:
         ("p3", "L3", date(2026, 3, 2), "30.00", "payment", None),
         ("p4", "L3", date(2026, 3, 3), "30.00", "reversal", "p3"),
         ("p5", "L2", date(2026, 2, 27), "70.00", "payment", None),  # before the case opened
-    ], columns=["payment_id", "loan_id", "paid_on", "amount", "kind", "reverses_payment_id"])
+    ], columns=PAYMENT_COLS)
     con.create_table("payments", ibis.memtable(payments).mutate(
         amount=ibis._.amount.cast("decimal(18,2)")))
 
@@ -161,6 +164,25 @@ class TestDailyActivity:
         totals = daily_activity(ctx).groupby("user_id")["recovered"].sum()
         assert totals[2] == Decimal("100.00")  # paid on 3 March, Wang's case then
         assert totals.get(1, Decimal("0")) == Decimal("0")
+
+    def test_each_payment_goes_to_the_holder_of_its_own_day(self, app, ctx_for):
+        from arrears.adapters.db.tables_strategy import CaseAllocation
+
+        ctx = ctx_for()
+        con = app.portfolio()
+        extra = ibis.memtable(pd.DataFrame([("p6", "L1", date(2026, 3, 2), "40.00", "payment",
+                                             None)], columns=PAYMENT_COLS)).mutate(
+            amount=ibis._.amount.cast("decimal(18,2)"))
+        con.insert("payments", extra)
+        with unit_of_work(app.session_factory) as s:
+            for day, user in ((date(2026, 3, 1), 2), (date(2026, 3, 3), 1)):
+                s.add(CaseAllocation(case_id=1, as_of=day, user_id=user, team_id="A",
+                                     changed=True, reason="test"))
+        daily = daily_activity(ctx)
+        assert one(daily, day=date(2026, 3, 2), user_id=2)["recovered"] == Decimal("40.00")
+        assert one(daily, day=date(2026, 3, 3), user_id=1)["recovered"] == Decimal("100.00")
+        by_user = daily.groupby("user_id")["recovered"].sum()
+        assert (by_user[1], by_user[2]) == (Decimal("100.00"), Decimal("40.00"))
 
     @pytest.mark.parametrize(("allocations", "credited"), [
         ([(date(2026, 3, 5), 2)], 1),  # held by no one yet: today's collector

@@ -203,7 +203,9 @@ def _holders(conn: Connection, pairs: pd.DataFrame) -> pd.Series:
 
     t, a = _PAYDAYS, CaseAllocation.__table__
     days = a.alias("days")
-    last_day = select(func.max(days.c.as_of)).where(days.c.as_of <= t.c.paid_on)
+    # correlated to the pairs two levels up: left to itself, SQLAlchemy would put the pairs
+    # in the subquery's FROM and take the latest day before any payment, for every payment
+    last_day = select(func.max(days.c.as_of)).where(days.c.as_of <= t.c.paid_on).correlate(t)
     holder = (select(func.coalesce(a.c.user_id, UNASSIGNED))
               .where(a.c.as_of == last_day.scalar_subquery(), a.c.case_id == t.c.case_id)
               .scalar_subquery())
