@@ -1,14 +1,16 @@
 """The operations-store behaviour features: contact outcomes and promises as of a day,
-from the contact attempts of the year before the end of that day."""
+from the contact attempts of the year before the end of that day, and the promises still
+open or resolved within that year."""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from arrears.adapters.db.base import unit_of_work
-from arrears.adapters.db.tables import ContactAttempt
+from arrears.adapters.db.tables import ContactAttempt, Promise
 from arrears.scoring.behaviour import ops_features
 from tests.integration.strategy_factory import add_case
 
@@ -51,3 +53,36 @@ def test_contact_features_count_the_month_and_find_the_last_reach_in_the_year(ap
     assert c1["days_since_rpc"] == 2  # the attempt after the end of D does not count
     assert (c2["attempts_30d"], c2["rpc_30d"], c2["no_answer_30d"]) == (1, 0, 1)
     assert math.isnan(c2["days_since_rpc"])
+
+
+def _promise(case_id: int, *, created: datetime, status: str, resolved: date | None
+             ) -> Promise:
+    return Promise(case_id=case_id, created_at=created, amount=Decimal("100.00"),
+                   currency="CNY", due_on=created.date() + timedelta(days=3), status=status,
+                   resolved_on=resolved)
+
+
+def test_promise_features_count_the_year_and_whatever_is_still_open(app: Any) -> None:
+    case_id = add_case(app, customer_id="C1", dpd=5, bucket="M1", overdue="300.00",
+                       opened=D - timedelta(days=900))
+    long_ago = END - timedelta(days=800)
+    with unit_of_work(app.session_factory) as s:
+        s.add_all([
+            _promise(case_id, created=END - timedelta(days=340), status="kept",
+                     resolved=D - timedelta(days=330)),
+            _promise(case_id, created=END - timedelta(days=380), status="kept",
+                     resolved=D - timedelta(days=370)),             # resolved before the year
+            _promise(case_id, created=END - timedelta(days=20), status="partly_kept",
+                     resolved=D - timedelta(days=15)),
+            _promise(case_id, created=END - timedelta(days=9), status="broken",
+                     resolved=D - timedelta(days=4)),
+            _promise(case_id, created=long_ago, status="broken",
+                     resolved=D - timedelta(days=790)),             # long gone
+            _promise(case_id, created=long_ago, status="open", resolved=None),  # still open
+            _promise(case_id, created=END - timedelta(days=2), status="kept",
+                     resolved=D + timedelta(days=1)),               # open as of D
+            _promise(case_id, created=END + timedelta(minutes=5), status="open",
+                     resolved=None),                                # made the next morning
+        ])
+    c1 = _features(app)["C1"]
+    assert (c1["promises_kept_12m"], c1["promises_broken_12m"], c1["promises_open"]) == (2, 1, 2)

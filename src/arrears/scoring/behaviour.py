@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise
@@ -175,6 +175,7 @@ def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
     Contact attempts are read from the year before the end of D only (a range of their
     time index), so that the day's read follows a year of calls, not the whole history;
     a customer last reached before that has no ``days_since_rpc``, like one never reached.
+    Promises likewise: those still open and those resolved within the year.
     """
     cutoff = end_of_day(as_of, zone)
     year_ago = as_of - timedelta(days=365)
@@ -187,7 +188,9 @@ def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
                func.sum(case((and_(resolved, p.status == "broken",
                                    p.resolved_on >= year_ago), 1), else_=0)),
                func.sum(case((~resolved, 1), else_=0)))
-        .join(c, c.case_id == p.case_id).where(p.created_at < cutoff)
+        .join(c, c.case_id == p.case_id)
+        # a promise resolved before the year counts for nothing: not read (by its index)
+        .where(p.created_at < cutoff, or_(p.resolved_on.is_(None), p.resolved_on >= year_ago))
         .group_by(c.customer_id)).all()
     a = ContactAttempt
     month_ago = cutoff - timedelta(days=30)

@@ -212,6 +212,10 @@ class ContactAttempt(Base):
 
 class Promise(Base):
     __tablename__ = "promises"
+    # The daily run reads the open promises (and a case range's broken ones) by status,
+    # and the behaviour features the promises resolved within a year by resolution day:
+    # neither reads the resolved history.
+    __table_args__ = (Index("ix_promises_status_case", "status", "case_id"),)
     promise_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.case_id"), index=True)
     attempt_id: Mapped[int | None] = mapped_column(ForeignKey("contact_attempts.attempt_id"))
@@ -223,7 +227,7 @@ class Promise(Base):
     # open, kept, partly_kept, broken, cancelled
     status: Mapped[str] = mapped_column(String(15), default="open")
     paid_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"))
-    resolved_on: Mapped[date | None] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class Note(Base):
