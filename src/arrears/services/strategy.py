@@ -12,13 +12,13 @@ import hashlib
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from importlib.resources import files
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.by_day import latest_rows
@@ -132,11 +132,11 @@ def case_treatment_history(session: Session, *, case_id: int, limit: int = 60
     """A case's treatments, newest day first (the ladder it climbed and why): at most
     ``limit``, looked for day by day from the case's closing day (the latest day while it
     is open) back to the day it opened, by the treatments' key."""
-    case = session.get(CollectionCase, case_id)
-    if case is None:
+    found = session.get(CollectionCase, case_id)
+    if found is None:
         return []
-    return latest_rows(session, CaseTreatment, case_id=case_id, on_or_before=case.closed_on,
-                       not_before=case.opened_on, look_back=None, limit=limit)
+    return latest_rows(session, CaseTreatment, case_id=case_id, on_or_before=found.closed_on,
+                       not_before=found.opened_on, look_back=None, limit=limit)
 
 
 def latest_treatment(session: Session, *, case_id: int) -> CaseTreatment | None:
@@ -249,8 +249,8 @@ def champion_challenger_report(session: Session, *, app: Any, as_of: date) -> li
     paid = paid_in_windows(app, list(zip(keys, rows.customer_id, rows.assigned_on,
                                          repeat(as_of, len(keys)), strict=True)),
                            by="customer_id")
-    contacts = _contacts(session, rows, as_of, reporting_zone(app))
-    promises = _promise_outcomes(session, as_of)
+    contacts = _contacts(session, experiment, rows, as_of, reporting_zone(app))
+    promises = _promise_outcomes(session, experiment, as_of)
     by_arm: dict[str, list[int]] = defaultdict(list)
     for i, arm in enumerate(rows.arm):
         by_arm[arm].append(i)
@@ -273,29 +273,40 @@ class _Assigned(NamedTuple):
     customer_id: tuple[str, ...]
 
 
-def _contacts(session: Session, rows: _Assigned, as_of: date, zone: Any) -> dict[int, int]:
-    start = dict(zip(rows.case_id, rows.assigned_on, strict=True))
-    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time(), zone)
-    out: dict[int, int] = defaultdict(int)
-    found = session.execute(select(ContactAttempt.case_id, ContactAttempt.at)
-                            .where(ContactAttempt.at < end))
-    from arrears.services.promises import local_date
+def _contacts(session: Session, experiment: str, rows: _Assigned, as_of: date,
+              zone: Any) -> dict[int, int]:
+    """Contact attempts per case of the experiment, from the start of the local day it was
+    assigned to the end of ``as_of``, counted in the store: only the experiment's cases,
+    from its first assignment day on (the attempts' time index), never the whole history.
+    The bounds are UTC instants, as the store keeps them (SQLite compares them as written)."""
+    starts = {day: _day_start(day, zone) for day in set(rows.assigned_on)}
+    s, a = StrategyAssignment, ContactAttempt
+    found = session.execute(
+        select(a.case_id, func.count())
+        .join(s, and_(s.case_id == a.case_id, s.experiment == experiment))
+        .where(s.assigned_on <= as_of, a.at >= min(starts.values()),
+               a.at < _day_start(as_of + timedelta(days=1), zone),
+               a.at >= case(starts, value=s.assigned_on))
+        .group_by(a.case_id))
+    return {cid: int(n) for cid, n in found}
 
-    for cid, at in found:
-        if cid in start and local_date(at, zone) >= start[cid]:
-            out[cid] += 1
-    return out
+
+def _day_start(day: date, zone: Any) -> datetime:
+    return datetime.combine(day, datetime.min.time(), zone).astimezone(UTC)
 
 
-def _promise_outcomes(session: Session, as_of: date) -> dict[int, tuple[int, int]]:
-    out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    rows = session.execute(select(Promise.case_id, Promise.status)
-                           .where(Promise.status.in_(("kept", "partly_kept", "broken")),
-                                  Promise.resolved_on <= as_of))
-    for cid, status in rows:
-        out[cid][0] += status == "kept"
-        out[cid][1] += 1
-    return {k: (v[0], v[1]) for k, v in out.items()}
+def _promise_outcomes(session: Session, experiment: str, as_of: date
+                      ) -> dict[int, tuple[int, int]]:
+    """Per case of the experiment: its promises kept, and resolved (kept, partly kept or
+    broken), by ``as_of``; counted in the store."""
+    p, s = Promise, StrategyAssignment
+    found = session.execute(
+        select(p.case_id, func.sum(case((p.status == "kept", 1), else_=0)), func.count())
+        .join(s, and_(s.case_id == p.case_id, s.experiment == experiment,
+                      s.assigned_on <= as_of))
+        .where(p.status.in_(("kept", "partly_kept", "broken")), p.resolved_on <= as_of)
+        .group_by(p.case_id))
+    return {cid: (int(kept), int(resolved)) for cid, kept, resolved in found}
 
 
 _NOT_CURED = ("written_off", "sold")
