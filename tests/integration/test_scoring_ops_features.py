@@ -37,6 +37,8 @@ def test_contact_features_count_the_month_and_find_the_last_reach_in_the_year(ap
                       opened=D - timedelta(days=400))
     old = add_case(app, customer_id="C2", dpd=5, bucket="M1", overdue="300.00",
                    opened=D - timedelta(days=500))
+    quiet = add_case(app, customer_id="C3", dpd=5, bucket="M1", overdue="300.00",
+                     opened=D - timedelta(days=500))
     with unit_of_work(app.session_factory) as s:
         s.add_all([
             _attempt(recent, "C1", END - timedelta(days=2, hours=1), "right_party_contact"),
@@ -46,6 +48,9 @@ def test_contact_features_count_the_month_and_find_the_last_reach_in_the_year(ap
             # reached 400 days ago, called unanswered since: not reached within the year
             _attempt(old, "C2", END - timedelta(days=400), "right_party_contact"),
             _attempt(old, "C2", END - timedelta(days=5), "no_answer"),
+            # reached 100 days ago, not called in the month
+            _attempt(quiet, "C3", END - timedelta(days=100, hours=3), "right_party_contact"),
+            _attempt(quiet, "C3", END - timedelta(days=90), "no_answer"),
         ])
     got = _features(app)
     c1, c2 = got["C1"], got["C2"]
@@ -53,6 +58,9 @@ def test_contact_features_count_the_month_and_find_the_last_reach_in_the_year(ap
     assert c1["days_since_rpc"] == 2  # the attempt after the end of D does not count
     assert (c2["attempts_30d"], c2["rpc_30d"], c2["no_answer_30d"]) == (1, 0, 1)
     assert math.isnan(c2["days_since_rpc"])
+    c3 = got["C3"]
+    assert (c3["attempts_30d"], c3["rpc_30d"], c3["no_answer_30d"]) == (0, 0, 0)
+    assert c3["days_since_rpc"] == 100
 
 
 def _promise(case_id: int, *, created: datetime, status: str, resolved: date | None

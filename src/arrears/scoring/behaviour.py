@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise
@@ -172,10 +172,14 @@ CONTACT_WINDOW_DAYS = 365  # contact attempts looked at: the year before the end
 def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
     """Per customer: promises kept/broken/open and contact outcomes, as of D.
 
-    Contact attempts are read from the year before the end of D only (a range of their
-    time index), so that the day's read follows a year of calls, not the whole history;
-    a customer last reached before that has no ``days_since_rpc``, like one never reached.
-    Promises likewise: those still open and those resolved within the year.
+    Contact attempts are counted over the month before the end of D (a range of their
+    time index), and each customer's last reach is found within the year from an index of
+    right-party contacts by customer and time, so that the day's read follows a month of
+    calls, not a year or the whole history; a customer last reached before the year has no
+    ``days_since_rpc``, like one never reached. Promises are read case by case (in the
+    order of the cases' customer index, which groups them without sorting): on a year of
+    promises that is several times faster than a window on their resolution day, whose
+    index lookups cost more than the rows they skip until the history is many years long.
     """
     cutoff = end_of_day(as_of, zone)
     year_ago = as_of - timedelta(days=365)
@@ -188,28 +192,30 @@ def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
                func.sum(case((and_(resolved, p.status == "broken",
                                    p.resolved_on >= year_ago), 1), else_=0)),
                func.sum(case((~resolved, 1), else_=0)))
-        .join(c, c.case_id == p.case_id)
-        # a promise resolved before the year counts for nothing: not read (by its index)
-        .where(p.created_at < cutoff, or_(p.resolved_on.is_(None), p.resolved_on >= year_ago))
+        .join(c, c.case_id == p.case_id).where(p.created_at < cutoff)
         .group_by(c.customer_id)).all()
     a = ContactAttempt
     month_ago = cutoff - timedelta(days=30)
     rpc = a.result == "right_party_contact"
-    contacts = session.execute(
-        select(a.customer_id,
-               func.sum(case((a.at >= month_ago, 1), else_=0)),
-               func.sum(case((and_(a.at >= month_ago, rpc), 1), else_=0)),
-               func.sum(case((and_(a.at >= month_ago, a.result == "no_answer"), 1), else_=0)),
-               func.max(case((rpc, a.at), else_=None)))
-        .where(a.at >= cutoff - timedelta(days=CONTACT_WINDOW_DAYS), a.at < cutoff)
+    # the month's attempts by the time index; the last reach within the year from the
+    # (result, customer, time) index alone: a year of calls is not read row by row
+    month = session.execute(
+        select(a.customer_id, func.count(), func.sum(case((rpc, 1), else_=0)),
+               func.sum(case((a.result == "no_answer", 1), else_=0)))
+        .where(a.at >= month_ago, a.at < cutoff).group_by(a.customer_id)).all()
+    reached = session.execute(
+        select(a.customer_id, func.max(a.at))
+        .where(rpc, a.at >= cutoff - timedelta(days=CONTACT_WINDOW_DAYS), a.at < cutoff)
         .group_by(a.customer_id)).all()
     # plain tuples (see ``case_scores.open_cases``)
     pf = pd.DataFrame([tuple(r) for r in promises],
                       columns=["customer_id", "promises_kept_12m", "promises_broken_12m",
                                "promises_open"])
-    cf = pd.DataFrame([tuple(r) for r in contacts],
-                      columns=["customer_id", "attempts_30d", "rpc_30d", "no_answer_30d",
-                               "last_rpc_at"])
+    counts = ["attempts_30d", "rpc_30d", "no_answer_30d"]
+    cf = pd.DataFrame([tuple(r) for r in month], columns=["customer_id", *counts]).merge(
+        pd.DataFrame([tuple(r) for r in reached], columns=["customer_id", "last_rpc_at"]),
+        on="customer_id", how="outer")
+    cf[counts] = cf[counts].fillna(0).astype(int)
     cf["days_since_rpc"] = [_days_between(cutoff, v) for v in cf["last_rpc_at"]]
     return pf.merge(cf.drop(columns=["last_rpc_at"]), on="customer_id", how="outer")
 
