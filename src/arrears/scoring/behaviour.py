@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import and_, case, func, select
@@ -216,18 +215,10 @@ def ops_features(session: Session, *, as_of: date, zone: str) -> pd.DataFrame:
         pd.DataFrame([tuple(r) for r in reached], columns=["customer_id", "last_rpc_at"]),
         on="customer_id", how="outer")
     cf[counts] = cf[counts].fillna(0).astype(int)
-    cf["days_since_rpc"] = [_days_between(cutoff, v) for v in cf["last_rpc_at"]]
+    # instants as the store returns them: ISO text on SQLite (UTC), datetimes on PostgreSQL
+    reached_at = pd.to_datetime(cf["last_rpc_at"], utc=True, format="ISO8601")
+    cf["days_since_rpc"] = (pd.Timestamp(cutoff) - reached_at).dt.days.astype(float)
     return pf.merge(cf.drop(columns=["last_rpc_at"]), on="customer_id", how="outer")
-
-
-def _days_between(cutoff: datetime, at: Any) -> float:
-    if at is None or (isinstance(at, float) and np.isnan(at)):
-        return float("nan")
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=ZoneInfo("UTC"))
-    return float((cutoff - at).days)
 
 
 class CustomerScope:
