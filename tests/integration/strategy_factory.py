@@ -14,6 +14,7 @@ from arrears.adapters.db.base import unit_of_work
 from arrears.adapters.db.tables import (
     Agency,
     CollectionCase,
+    ContactAttempt,
     ContactPoint,
     Customer,
     LoanPosition,
@@ -63,6 +64,14 @@ def add_case(app: Any, *, customer_id: str, dpd: int, bucket: str, overdue: str,
                                credit_balance=Decimal("0.00"),
                                oldest_unpaid_due_date=date(2026, 2, 1)))
         return case.case_id
+
+
+def call(case_id: int, customer_id: str, at: datetime, result: str = "no_answer"
+         ) -> ContactAttempt:
+    """A call to the customer at ``at`` with its result (not yet added to a session)."""
+    return ContactAttempt(case_id=case_id, customer_id=customer_id, at=at, channel="call",
+                          party="self" if result == "right_party_contact" else "none",
+                          result=result)
 
 
 def set_case(app: Any, case_id: int, **values: Any) -> None:

@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from arrears.adapters.db.base import unit_of_work
-from arrears.adapters.db.tables import ContactAttempt, Promise
+from arrears.adapters.db.tables import Promise
 from arrears.adapters.db.tables_strategy import StrategyAssignment
 from arrears.services.strategy import champion_challenger_report
-from tests.integration.strategy_factory import add_case, pay
+from tests.integration.strategy_factory import add_case, call, pay
 
 D = date(2026, 6, 30)
 ZONE = "Asia/Shanghai"  # the default reporting zone: UTC+8, no summer time
@@ -22,11 +22,6 @@ EXPERIMENT = "default-2026"  # the default strategy's
 def local(day: date, hour: int, minute: int = 0) -> datetime:
     """A Shanghai wall-clock time as a UTC instant."""
     return datetime.combine(day, time(hour, minute), UTC) - timedelta(hours=8)
-
-
-def _attempt(case_id: int, customer: str, at: datetime) -> ContactAttempt:
-    return ContactAttempt(case_id=case_id, customer_id=customer, at=at, channel="call",
-                          party="none", result="no_answer")
 
 
 def _promise(case_id: int, status: str, resolved_on: date | None) -> Promise:
@@ -56,13 +51,13 @@ def test_contacts_and_promises_are_counted_within_each_case_s_window(app: Any) -
                    _assign(other, "champion", on1, experiment="an-earlier-one")])
         s.flush()
         s.add_all([
-            _attempt(first, "C1", local(on1, 0, 0) - timedelta(minutes=1)),  # day before
-            _attempt(first, "C1", local(on1, 0, 0)),                         # counted
-            _attempt(first, "C1", local(D, 23, 59)),                         # counted
-            _attempt(first, "C1", local(D + timedelta(days=1), 0, 1)),       # the next day
-            _attempt(second, "C2", local(on2, 9)),                           # counted
-            _attempt(second, "C2", local(on2 - timedelta(days=1), 21)),      # before
-            _attempt(other, "C3", local(D, 10)),            # not in this experiment
+            call(first, "C1", local(on1, 0, 0) - timedelta(minutes=1)),  # day before
+            call(first, "C1", local(on1, 0, 0)),                         # counted
+            call(first, "C1", local(D, 23, 59)),                         # counted
+            call(first, "C1", local(D + timedelta(days=1), 0, 1)),       # the next day
+            call(second, "C2", local(on2, 9)),                           # counted
+            call(second, "C2", local(on2 - timedelta(days=1), 21)),      # before
+            call(other, "C3", local(D, 10)),            # not in this experiment
             _promise(first, "kept", D - timedelta(days=1)),
             _promise(first, "broken", D - timedelta(days=5)),
             _promise(first, "kept", D + timedelta(days=1)),   # resolved after the day

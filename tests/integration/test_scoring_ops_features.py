@@ -10,19 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from arrears.adapters.db.base import unit_of_work
-from arrears.adapters.db.tables import ContactAttempt, Promise
+from arrears.adapters.db.tables import Promise
 from arrears.scoring.behaviour import ops_features
-from tests.integration.strategy_factory import add_case
+from tests.integration.strategy_factory import add_case, call
 
 D = date(2026, 6, 30)
 ZONE = "Asia/Shanghai"
 END = datetime(2026, 7, 1, tzinfo=UTC) - timedelta(hours=8)  # end of D in Shanghai
-
-
-def _attempt(case_id: int, customer: str, at: datetime, result: str) -> ContactAttempt:
-    return ContactAttempt(case_id=case_id, customer_id=customer, at=at, channel="call",
-                          party="self" if result == "right_party_contact" else "none",
-                          result=result)
 
 
 def _features(app: Any) -> dict[str, dict[str, float]]:
@@ -41,16 +35,16 @@ def test_contact_features_count_the_month_and_find_the_last_reach_in_the_year(ap
                      opened=D - timedelta(days=500))
     with unit_of_work(app.session_factory) as s:
         s.add_all([
-            _attempt(recent, "C1", END - timedelta(days=2, hours=1), "right_party_contact"),
-            _attempt(recent, "C1", END - timedelta(days=10), "no_answer"),
-            _attempt(recent, "C1", END - timedelta(days=45), "right_party_contact"),
-            _attempt(recent, "C1", END + timedelta(minutes=1), "right_party_contact"),
+            call(recent, "C1", END - timedelta(days=2, hours=1), "right_party_contact"),
+            call(recent, "C1", END - timedelta(days=10), "no_answer"),
+            call(recent, "C1", END - timedelta(days=45), "right_party_contact"),
+            call(recent, "C1", END + timedelta(minutes=1), "right_party_contact"),
             # reached 400 days ago, called unanswered since: not reached within the year
-            _attempt(old, "C2", END - timedelta(days=400), "right_party_contact"),
-            _attempt(old, "C2", END - timedelta(days=5), "no_answer"),
+            call(old, "C2", END - timedelta(days=400), "right_party_contact"),
+            call(old, "C2", END - timedelta(days=5), "no_answer"),
             # reached 100 days ago, not called in the month
-            _attempt(quiet, "C3", END - timedelta(days=100, hours=3), "right_party_contact"),
-            _attempt(quiet, "C3", END - timedelta(days=90), "no_answer"),
+            call(quiet, "C3", END - timedelta(days=100, hours=3), "right_party_contact"),
+            call(quiet, "C3", END - timedelta(days=90), "no_answer"),
         ])
     got = _features(app)
     c1, c2 = got["C1"], got["C2"]
