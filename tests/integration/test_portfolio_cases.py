@@ -152,3 +152,22 @@ def test_cases_and_positions_written_in_slices_follow_the_days(app, tmp_path: Pa
         seen.append(sorted(positions))
     # loans come and go: L1 and L2 cure on 2026-03-10, and are back on 2026-04-05
     assert seen == [["L1", "L3"], ["L1", "L2", "L3"], ["L3"], ["L1", "L2", "L3"]]
+
+
+def test_positions_move_to_a_new_case_when_the_old_was_closed_by_hand(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A case closed outside the daily run (say, settled at the desk) while its loans are
+    still delinquent: the next day opens a new case, and the loans' positions move to it."""
+    load_portfolio(app=app, source=book(tmp_path / "book"), progress=False)
+    day(app, date(2026, 3, 5))
+    first = {c.customer_id: c.case_id for c in case_rows(app)}
+    with app.engine.begin() as conn:
+        conn.execute(CollectionCase.__table__.update()
+                     .where(CollectionCase.case_id == first["C1"])
+                     .values(status="closed", closed_on=date(2026, 3, 5),
+                             close_reason="settled"))
+    day(app, date(2026, 3, 6))
+    now = {c.customer_id: c.case_id for c in case_rows(app) if c.status == "open"}
+    assert now["C1"] != first["C1"] and now["C2"] == first["C2"]
+    with app.session_factory() as session:
+        held = {p.loan_id: (p.case_id, p.dpd) for p in session.scalars(select(LoanPosition))}
+    assert held == {"L1": (now["C1"], 33), "L2": (now["C1"], 5), "L3": (now["C2"], 33)}

@@ -277,28 +277,36 @@ def write_positions(conn: Connection, *, batches: Iterable[list[tuple[Any, ...]]
     open_cases = dict(conn.execute(
         select(CollectionCase.customer_id, CollectionCase.case_id)
         .where(CollectionCase.status == "open")).all())
-    stored = dict(conn.execute(select(table.c.loan_id, table.c.customer_id)).all())
+    stored = {loan_id: (customer_id, case_id) for loan_id, customer_id, case_id in
+              conn.execute(select(table.c.loan_id, table.c.customer_id, table.c.case_id))}
     figures = POSITION_COLS[2:]
     kept: set[str] = set()
     read = 0
     for loans in batches:
         read += len(loans)
-        inserts, updates = [], []
+        inserts, updates, moves = [], [], []
         for loan in loans:
             case_id = open_cases.get(loan[1])
             if case_id is None:
                 continue
             kept.add(loan[0])
-            if stored.get(loan[0]) == loan[1]:
-                updates.append((case_id, as_of, *loan[2:], loan[0]))
-            else:
+            held = stored.get(loan[0])
+            if held is None or held[0] != loan[1]:
                 inserts.append(dict(zip(POSITION_COLS, loan, strict=True)) | {
                     "case_id": case_id, "as_of": as_of})
+            elif held[1] == case_id:
+                updates.append((as_of, *loan[2:], loan[0]))
+            else:
+                moves.append((case_id, as_of, *loan[2:], loan[0]))
         # a loan whose customer changed: its old row goes before the new one comes
         bulk_delete(conn, table, keys=["loan_id"],
                     rows=[(row["loan_id"],) for row in inserts if row["loan_id"] in stored])
+        # Most loans stay with their case: only their figures are written. Setting
+        # ``case_id`` costs a foreign-key check and an index entry per row, so only the
+        # loans of a new case (the customer's earlier case closed at the desk) write it.
+        bulk_update(conn, table, keys=["loan_id"], columns=["as_of", *figures], rows=updates)
         bulk_update(conn, table, keys=["loan_id"], columns=["case_id", "as_of", *figures],
-                    rows=updates)
+                    rows=moves)
         bulk_insert(conn, table, inserts)
     bulk_delete(conn, table, keys=["loan_id"],
                 rows=[(loan_id,) for loan_id in stored if loan_id not in kept])
