@@ -104,12 +104,12 @@ class TestCustomerScope:
 
 
 class TestSampledTraining:
-    def test_a_sample_trains_on_exactly_its_customers_rows(self, duck_app: object) -> None:
-        ctx = book_context(duck_app)
-        settings = scoring_settings(duck_app)
-        full = training_table(app=duck_app, ctx=ctx, as_of=D, settings=settings)
+    def test_a_sample_trains_on_exactly_its_customers_rows(self, engine_app: object) -> None:
+        ctx = book_context(engine_app)
+        settings = scoring_settings(engine_app)
+        full = training_table(app=engine_app, ctx=ctx, as_of=D, settings=settings)
         small = settings.model_copy(update={"max_training_customers": 150})
-        sampled = training_table(app=duck_app, ctx=ctx, as_of=D, settings=small)
+        sampled = training_table(app=engine_app, ctx=ctx, as_of=D, settings=small)
         _, chosen = training_customers(ctx.backend, held_by=D - timedelta(days=30), limit=150)
         assert chosen is not None and len(chosen) == 150
         expected = full[full.customer_id.isin(chosen)].reset_index(drop=True)
@@ -117,8 +117,32 @@ class TestSampledTraining:
         pd.testing.assert_frame_equal(sampled, expected)
         assert sampled.attrs["customers"] == {"held": full.attrs["customers"]["held"],
                                               "sampled": 150}
-        again = training_table(app=duck_app, ctx=ctx, as_of=D, settings=small)
+        again = training_table(app=engine_app, ctx=ctx, as_of=D, settings=small)
         pd.testing.assert_frame_equal(sampled, again)
+
+    def test_kept_scope_reads_as_the_scope_and_is_dropped_even_on_failure(
+            self, engine_app: object) -> None:
+        ctx = book_context(engine_app)
+        loans = ctx.backend.table("loans")
+        ids = sorted(set(loans.customer_id.to_pandas()))[::4]
+        scope = CustomerScope(ctx.backend, ids)
+        made = []
+        with pytest.raises(RuntimeError, match="stop"), scope.kept() as kept:
+            for name in ("loans", "installments", "payments"):
+                made.append(kept.table(name).get_name())
+                key = "loan_id" if name == "loans" else ["loan_key", "seq" if name ==
+                                                         "installments" else "payment_id"]
+                got = kept.table(name).to_pandas().sort_values(key, ignore_index=True)
+                want = scope.table(name).to_pandas().sort_values(key, ignore_index=True)
+                assert len(got) > 0
+                pd.testing.assert_frame_equal(got, want)
+            with pytest.raises(ValueError, match="customers"):
+                kept.table("customers")
+            raise RuntimeError("stop")
+        assert len(set(made)) == 3
+        for name in made:
+            with pytest.raises(Exception, match=name):
+                ctx.backend.table(name)
 
     def test_too_small_a_sample_for_the_rows_needed_says_so(self, duck_app: object) -> None:
         ctx = book_context(duck_app)

@@ -110,7 +110,8 @@ def training_table(*, app: Any, ctx: BookContext, as_of: date,
     """Delinquent customers on each observation day, their features then, outcomes 30 days on.
 
     A book of more than ``max_training_customers`` customers is read through a sample of
-    them (only their loans are computed); the table's ``attrs`` say how many there were.
+    them (only their loans are computed, picked out of the book once and kept in temporary
+    tables while the days are computed); the table's ``attrs`` say how many there were.
     """
     first = ctx.backend.table("loans").disbursed_on.min().to_pandas()
     first_day = pd.Timestamp(first).date() if first is not None and not pd.isna(first) else None
@@ -124,8 +125,11 @@ def training_table(*, app: Any, ctx: BookContext, as_of: date,
         raise NotEnoughHistory(f"{customers} customers over {len(days)} matured observation "
                                f"day(s) cannot give the {settings.min_training_rows} "
                                "observations needed", rows=0)
-    source = ctx.backend if sample is None else CustomerScope(ctx.backend, sample)
-    table = observations(app=app, ctx=ctx, source=source, days=days)
+    if sample is None:
+        table = observations(app=app, ctx=ctx, source=ctx.backend, days=days)
+    else:
+        with CustomerScope(ctx.backend, sample).kept() as source:
+            table = observations(app=app, ctx=ctx, source=source, days=days)
     table.attrs["customers"] = {"held": held, "sampled": None if sample is None else customers}
     return table
 
