@@ -17,7 +17,13 @@ from sqlalchemy import select
 
 from arrears.adapters.db.tables_scoring import CaseScore, ScoringRun
 from arrears.adapters.portfolio.generator import generate_portfolio
-from arrears.scoring.behaviour import CustomerScope, feature_frame, portfolio_features
+from arrears.batch import delinquency
+from arrears.scoring.behaviour import (
+    CustomerScope,
+    feature_frame,
+    has_snapshot,
+    portfolio_features,
+)
 from arrears.scoring.behaviour_models import (
     book_context,
     observation_days,
@@ -82,6 +88,28 @@ class TestCustomerScope:
         assert len(part) == len(some) > 50
         pd.testing.assert_frame_equal(part, expected)
         assert part["dpd_now"].gt(0).any()
+
+    def test_positions_from_the_days_snapshot_give_the_same_features(
+            self, engine_app: object) -> None:
+        ctx = book_context(engine_app)
+        assert not has_snapshot(ctx.backend, as_of=D)
+        delinquency.run(app=engine_app, as_of=D)
+        assert has_snapshot(ctx.backend, as_of=D)
+        assert not has_snapshot(ctx.backend, as_of=D - timedelta(days=1))
+        ids = sorted(_features(engine_app).customer_id)[::2]
+        for snapshot in (True, False):
+            sql = str(ctx.backend.compile(portfolio_features(
+                CustomerScope(ctx.backend, ids), as_of=D, tolerance=ctx.tolerance,
+                buckets=ctx.buckets, snapshot=snapshot)))
+            assert ("delinquency_snapshots" in sql) is snapshot
+        for customers in (ids, None):
+            with engine_app.session_factory() as session:  # type: ignore[attr-defined]
+                kept, computed = (feature_frame(
+                    backend=ctx.backend, session=session, as_of=D, tolerance=ctx.tolerance,
+                    buckets=ctx.buckets, zone=ctx.zone, customers=customers,
+                    snapshot=snapshot) for snapshot in (True, False))
+            assert len(kept) >= len(ids) > 50 and kept["dpd_now"].gt(0).any()
+            pd.testing.assert_frame_equal(kept, computed)
 
     def test_the_ids_travel_as_a_table_not_as_literals(self, engine_app: object) -> None:
         ctx = book_context(engine_app)

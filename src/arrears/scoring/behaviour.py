@@ -103,12 +103,19 @@ def _days_before(as_of: date, days: int) -> ir.Value:
 
 
 def portfolio_features(backend: Any, *, as_of: date, tolerance: Decimal,
-                       buckets: Sequence[Any]) -> ir.Table:
-    """One row per customer with a loan disbursed by D: the repayment-history features."""
+                       buckets: Sequence[Any], snapshot: bool = False) -> ir.Table:
+    """One row per customer with a loan disbursed by D: the repayment-history features.
+
+    ``snapshot``: the loans' positions on D are read from D's delinquency snapshot rather
+    than computed again (the daily run scores after it has stored the day's snapshot)."""
     day = ibis.literal(as_of)
     loans = backend.table("loans")
     live = loans.filter(loans.disbursed_on <= day).select("loan_key", "customer_id")
-    pos = dq.positions(backend, as_of=as_of, tolerance=tolerance, buckets=buckets)
+    if snapshot:
+        pos = backend.table(SNAPSHOTS)
+        pos = pos.filter(pos.as_of == day)
+    else:
+        pos = dq.positions(backend, as_of=as_of, tolerance=tolerance, buckets=buckets)
     pos = pos.filter(pos.disbursed_on <= day)
     per_customer = pos.group_by("customer_id").aggregate(
         dpd_now=pos.dpd.max(), overdue_amount=pos.overdue_amount.sum(),
@@ -243,7 +250,7 @@ class CustomerScope:
     def table(self, name: str) -> ir.Table:
         if name == "loans":
             return self._loans
-        if name in LOAN_TABLES:
+        if name in LOAN_TABLES or name == SNAPSHOTS:
             table = self._backend.table(name)
             return table.filter(table.loan_key.isin(self._loans.loan_key))
         raise ValueError(f"portfolio table {name!r} is not scoped to customers")
@@ -282,15 +289,24 @@ class KeptScope:
 
 
 LOAN_TABLES = ("payments", "installments")
+SNAPSHOTS = "delinquency_snapshots"
+
+
+def has_snapshot(backend: Any, *, as_of: date) -> bool:
+    """Whether the delinquency snapshot of ``as_of`` is stored."""
+    positions = backend.table("delinquency_positions")
+    return bool(positions.filter(positions.as_of == ibis.literal(as_of)).limit(1)
+                .count().to_pandas())
 
 
 def feature_frame(*, backend: Any, session: Session, as_of: date, tolerance: Decimal,
-                  buckets: Sequence[Any], zone: str,
-                  customers: Sequence[str] | None = None) -> pd.DataFrame:
+                  buckets: Sequence[Any], zone: str, customers: Sequence[str] | None = None,
+                  snapshot: bool = False) -> pd.DataFrame:
     """The behaviour features as of D for every customer (or only ``customers``: only their
-    loans are read and computed)."""
+    loans are read and computed; ``snapshot``: see ``portfolio_features``)."""
     source = backend if customers is None else CustomerScope(backend, customers)
-    expr = portfolio_features(source, as_of=as_of, tolerance=tolerance, buckets=buckets)
+    expr = portfolio_features(source, as_of=as_of, tolerance=tolerance, buckets=buckets,
+                              snapshot=snapshot)
     frame = expr.to_pandas()
     ops = ops_features(session, as_of=as_of, zone=zone)
     frame = frame.merge(ops, on="customer_id", how="left")

@@ -24,7 +24,7 @@ from arrears.adapters.db.bulk import insert_rows
 from arrears.adapters.db.tables import CollectionCase
 from arrears.adapters.db.tables_scoring import CaseScore, ScoringModel, ScoringRun
 from arrears.scoring.bands import balance_band, risk_bands, segment
-from arrears.scoring.behaviour import feature_frame
+from arrears.scoring.behaviour import feature_frame, has_snapshot
 from arrears.scoring.behaviour_models import (
     PRIMARY,
     TARGETS,
@@ -91,9 +91,11 @@ def score_day(*, app: Any, as_of: date, at: datetime) -> ScoringOutcome:
         feats = None
         if len(cases) and models:
             ctx = book_context(app)
+            # the daily run has stored the day's snapshot: positions are not computed again
             feats = feature_frame(backend=ctx.backend, session=session, as_of=as_of,
                                   tolerance=ctx.tolerance, buckets=ctx.buckets, zone=ctx.zone,
-                                  customers=sorted(set(cases["customer_id"])))
+                                  customers=sorted(set(cases["customer_id"])),
+                                  snapshot=has_snapshot(ctx.backend, as_of=as_of))
     results: list[ModelScores] = []
     frame = cases
     if feats is not None:
