@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from arrears.entrypoints.cli import app
 from arrears.scoring.bench import synthetic_credit
 from arrears.scoring.errors import BadModel, BadTrainingData
-from arrears.scoring.workbench import LoadedModel
+from arrears.scoring.workbench import LoadedModel, scores_frame
 
 runner = CliRunner()
 
@@ -106,6 +106,11 @@ class TestApply:
         assert np.ptp(gap) < 1e-6
         agree = (shap.contributions.argmax(1) == path.contributions.argmax(1)).mean()
         assert agree > 0.6
+        alone = model.score(frame, reasons="none")
+        assert np.allclose(alone.score, path.score, rtol=0, atol=1e-12)
+        assert alone.contributions.shape == (300, 0) and alone.reason_method == "none"
+        table, method = scores_frame(model, frame, reasons="none")
+        assert method == "none" and list(table.columns)[1:] == ["score", "points"]
 
 
 class TestBadInput:

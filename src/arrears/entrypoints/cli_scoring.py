@@ -67,8 +67,8 @@ def score_apply(
     out: Path = typer.Option(..., help="Scores file (CSV, or Parquet by suffix)."),
     top: int = typer.Option(3, help="Reason codes per row."),
     reasons: str = typer.Option("auto", help="gbm reasons: shap (exact TreeSHAP), path "
-                                             "(tree-path attribution) or auto (shap up to "
-                                             "100,000 rows)."),
+                                             "(tree-path attribution), auto (shap up to "
+                                             "100,000 rows) or none (scores alone)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Score every row of a table with a saved model: id, score, points, reason codes."""

@@ -196,7 +196,8 @@ def train_behaviour(*, app: Any, as_of: date, created_at: datetime,
                                        "customers": table.attrs.get("customers")})
         model.meta["behaviour"] = {"name": name, "trained_as_of": as_of.isoformat()}
         path = save_model(model, _free_dir(folder, f"{name}-{as_of.isoformat()}"))
-        risk = _risk(name, LoadedModel(model).score(table).score)
+        # the training rows' risk sets the band edges: their scores alone are wanted
+        risk = _risk(name, LoadedModel(model).score(table, reasons="none").score)
         trained.append(_register(app, name=name, target=target, model=model, path=path,
                                  as_of=as_of, created_at=created_at, rows=len(table),
                                  edges=settings.band_edges or quintile_edges(risk)))

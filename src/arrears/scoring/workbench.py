@@ -255,7 +255,8 @@ class LoadedModel:
         return self.meta.get("id_column")
 
     def score(self, frame: pd.DataFrame, *, reasons: str = "auto") -> Scored:
-        """Score ``frame`` (raw columns as in training); ``reasons``: shap, path or auto."""
+        """Score ``frame`` (raw columns as in training); ``reasons``: shap, path or auto, or
+        none for scores alone (a gradient-boosting model's contributions are then empty)."""
         x = build_features(frame, self.spec)
         if self.kind == "scorecard":
             return self._score_card(x)
@@ -289,13 +290,16 @@ class LoadedModel:
         method = reasons if reasons != "auto" else ("shap" if len(x) <= SHAP_ROWS else "path")
         if method == "shap":
             raw, contrib = contributions(self.booster(), matrix)
+        elif method == "none":
+            raw = self.booster().predict(matrix, raw_score=True)
+            contrib = np.zeros((len(matrix), 0))
         elif method == "path":
             if self._paths is None:
                 self._paths = path_tables(self.booster())
             raw, contrib = _chunked(lambda m: path_contributions(
                 self.booster(), self._paths, m, n_features=len(self.spec.names)), matrix)
         else:
-            raise BadModel(f"unknown reason method {reasons!r}; use shap, path or auto",
+            raise BadModel(f"unknown reason method {reasons!r}; use shap, path, auto or none",
                            field="reasons")
         p = apply_calibration(raw, self.meta["calibration"])
         sc = self.meta["scaling"]
