@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from ibis.common.exceptions import TableNotFound
 from sqlalchemy import select
 
 from arrears.adapters.db.tables_scoring import CaseScore, ScoringRun
@@ -169,7 +170,7 @@ class TestSampledTraining:
             raise RuntimeError("stop")
         assert len(set(made)) == 3
         for name in made:
-            with pytest.raises(Exception, match=name):
+            with pytest.raises(TableNotFound, match=name):
                 ctx.backend.table(name)
 
     def test_too_small_a_sample_for_the_rows_needed_says_so(self, duck_app: object) -> None:

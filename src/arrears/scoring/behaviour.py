@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from arrears.adapters.db.tables import CollectionCase, ContactAttempt, Promise
 from arrears.adapters.portfolio import delinquency as dq
+from arrears.adapters.portfolio.engine import PortfolioEngine
 
 HORIZON_DAYS = 30
 MONEY = "decimal(18,2)"
@@ -270,10 +271,9 @@ class CustomerScope:
                                                         temp=True)
             yield KeptScope(made)
         finally:
+            engine = PortfolioEngine(self._backend)
             for temp in names:
-                cursor = self._backend.raw_sql(f"DROP TABLE IF EXISTS {temp}")
-                if self._backend.name != "duckdb":  # DuckDB hands back its connection
-                    cursor.close()
+                engine.execute(f"DROP TABLE IF EXISTS {temp}")
 
 
 class KeptScope:

@@ -25,6 +25,7 @@ from sqlalchemy import Table, select, update
 
 from arrears.adapters.db.all_tables import metadata
 from arrears.adapters.db.base import unit_of_work
+from arrears.adapters.portfolio.engine import PortfolioEngine
 from arrears.errors import ArrearsError
 
 PORTFOLIO_PREFIX = "portfolio."
@@ -185,9 +186,10 @@ def _write_batch(backend: Any, table: str, key: str, cols: list[str],
     sets = ", ".join(f"{c} = {tmp}.new_{c}" for c in cols)
     # Only where the value is still the one read: a concurrent change is never lost.
     same = " AND ".join(f"{table}.{c} IS NOT DISTINCT FROM {tmp}.old_{c}" for c in cols)
-    _run(backend, f"UPDATE {table} SET {sets} FROM {tmp} "
-                  f"WHERE {table}.{key} = {tmp}.{key} AND {same}")
-    _run(backend, f"DROP TABLE IF EXISTS {tmp}")
+    engine = PortfolioEngine(backend)
+    engine.execute(f"UPDATE {table} SET {sets} FROM {tmp} "
+                   f"WHERE {table}.{key} = {tmp}.{key} AND {same}")
+    engine.execute(f"DROP TABLE IF EXISTS {tmp}")
     return len(rows)
 
 
@@ -209,13 +211,6 @@ def _temp_table(backend: Any, name: str, arrow: Any) -> None:
         with cursor.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN") as copy:
             for row in zip(*(arrow[c].to_pylist() for c in cols), strict=True):
                 copy.write_row(row)
-
-
-def _run(backend: Any, sql: str) -> None:
-    cursor = backend.raw_sql(sql)
-    close = getattr(cursor, "close", None)
-    if close is not None and backend.name != "duckdb":
-        close()
 
 
 def rotate_portfolio(*, app: Any, keyring: Any, batch: int = 5000,
